@@ -1,0 +1,210 @@
+// Management-token cache (see token_cache.h).
+#include "auth/token_cache.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "auth/jwt_claims.h"
+#include "common/duration.h"
+
+namespace genauth::auth {
+namespace {
+
+absl::Status TokenUnavailable(const absl::Status& cause) {
+  if (cause.ok()) {
+    return absl::UnavailableError(
+        "could not obtain a GenAuth management token: the token GenAuth returned expires at once");
+  }
+  return absl::UnavailableError("could not obtain a GenAuth management token: " +
+                                std::string(cause.message()));
+}
+
+}  // namespace
+
+TokenCache::TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common::Clock* clock,
+                       common::Random* random, observability::MetricsRegistry* metrics,
+                       const observability::JsonLogger* logger)
+    : options_(std::move(options)),
+      fetcher_(fetcher),
+      clock_(clock),
+      random_(random),
+      logger_(logger),
+      fetch_success_(metrics->GetCounter("genauth_token_fetches_total", {{"result", "success"}},
+                                         "Management-token fetches by result")),
+      fetch_failure_(metrics->GetCounter("genauth_token_fetches_total", {{"result", "failure"}})),
+      invalidations_(metrics->GetCounter("genauth_token_invalidations_total", {},
+                                         "Tokens dropped after GenAuth answered 401")),
+      fast_failures_(
+          metrics->GetCounter("genauth_token_fast_failures_total", {},
+                              "Calls failed at once because the token endpoint is backing off")) {
+}
+
+TokenCache::~TokenCache() { Stop(); }
+
+void TokenCache::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (refresher_.joinable()) return;
+  if (options_.prefetch) fetch_wanted_ = true;
+  refresher_ = std::thread([this] { RefresherLoop(); });
+}
+
+void TokenCache::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  refresher_cv_.notify_all();
+  callers_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+absl::StatusOr<std::shared_ptr<const ManagementToken>> TokenCache::Get(common::TimePoint deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t seen_epoch = fetch_epoch_;
+  bool asked = false;
+  struct WaitCount {
+    size_t* count = nullptr;
+    ~WaitCount() {
+      if (count != nullptr) --*count;
+    }
+  } wait_count;
+
+  for (;;) {
+    const common::TimePoint now = clock_->Now();
+    if (current_ && now < current_->usable_until) return current_;
+    if (stopping_) return absl::UnavailableError("the sidecar is shutting down");
+    if (asked && fetch_epoch_ != seen_epoch && !fetch_in_flight_ && !fetch_wanted_) {
+      // The fetch this call waited for has finished without giving a usable token.
+      return TokenUnavailable(last_error_);
+    }
+    if (!asked) {
+      if (!fetch_in_flight_ && !last_error_.ok() && now < retry_at_) {
+        fast_failures_->Increment();
+        return TokenUnavailable(last_error_);
+      }
+      fetch_wanted_ = true;
+      asked = true;
+      ++waiting_;
+      wait_count.count = &waiting_;
+      refresher_cv_.notify_one();
+    }
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(
+          "the deadline passed while waiting for a GenAuth management token");
+    }
+    callers_cv_.wait_for(lock, deadline - now);
+  }
+}
+
+void TokenCache::Invalidate(const std::string& access_token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (current_ && current_->access_token == access_token) {
+    current_.reset();
+    invalidations_->Increment();
+    if (logger_ != nullptr) {
+      logger_->Warn("management token rejected by GenAuth; fetching a new one");
+    }
+  }
+}
+
+std::optional<common::TimePoint> TokenCache::RunDueFetch() {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto due = NextDueLocked(clock_->Now());
+  if (due && *due <= clock_->Now()) FetchLocked(lock);
+  return NextDueLocked(clock_->Now());
+}
+
+size_t TokenCache::waiting_callers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_;
+}
+
+std::optional<common::TimePoint> TokenCache::NextDueLocked(common::TimePoint now) const {
+  if (fetch_in_flight_) return std::nullopt;
+  if (fetch_wanted_) return now;
+  if (!last_error_.ok()) return retry_at_;
+  if (current_) return current_->refresh_at;
+  return std::nullopt;
+}
+
+common::Duration TokenCache::BackoffLocked() {
+  // Equal jitter: half fixed, half random, so a failing endpoint is never retried in a tight loop.
+  int doublings = std::clamp(consecutive_failures_ - 1, 0, 20);
+  auto ceiling = std::min<common::Duration>(options_.retry_base_delay * (int64_t{1} << doublings),
+                                            options_.retry_max_delay);
+  double factor = 0.5 + 0.5 * random_->NextUnit();
+  return std::chrono::duration_cast<common::Duration>(ceiling * factor);
+}
+
+void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
+  fetch_in_flight_ = true;
+  fetch_wanted_ = false;
+  lock.unlock();
+  const common::TimePoint started = clock_->Now();
+  absl::StatusOr<FetchedToken> fetched = fetcher_->Fetch(started + options_.fetch_timeout);
+  const common::TimePoint now = clock_->Now();
+  if (fetched.ok() && fetched->access_token.empty()) {
+    fetched = absl::UnavailableError("GenAuth returned an empty access token");
+  } else if (fetched.ok() && fetched->expires_in <= std::chrono::seconds::zero()) {
+    fetched = absl::UnavailableError("GenAuth returned a token with a non-positive expires_in");
+  }
+  lock.lock();
+
+  fetch_in_flight_ = false;
+  ++fetch_epoch_;
+  if (fetched.ok()) {
+    auto token = std::make_shared<ManagementToken>();
+    const common::Duration lifetime = fetched->expires_in;
+    const common::Duration margin = std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
+    token->access_token = std::move(fetched->access_token);
+    token->userpool_id = JwtStringClaim(token->access_token, "scoped_userpool_id")
+                             .value_or(options_.fallback_userpool_id);
+    token->obtained_at = now;
+    token->refresh_at =
+        now + std::chrono::duration_cast<common::Duration>(lifetime * options_.refresh_fraction);
+    token->usable_until = now + lifetime - margin;
+    current_ = std::move(token);
+    last_error_ = absl::OkStatus();
+    consecutive_failures_ = 0;
+    fetch_success_->Increment();
+    if (logger_ != nullptr) {
+      logger_->Info("management token obtained",
+                    {{"expiresInS", fetched->expires_in.count()},
+                     {"fetchMs", std::chrono::duration_cast<std::chrono::milliseconds>(now - started)
+                                     .count()}});
+    }
+  } else {
+    last_error_ = fetched.status();
+    ++consecutive_failures_;
+    const common::Duration backoff = BackoffLocked();
+    retry_at_ = now + backoff;
+    fetch_failure_->Increment();
+    if (logger_ != nullptr) {
+      logger_->Warn("management token fetch failed",
+                    {{"error", std::string(last_error_.message())},
+                     {"consecutiveFailures", consecutive_failures_},
+                     {"retryIn", common::FormatDuration(backoff)}});
+    }
+  }
+  callers_cv_.notify_all();
+}
+
+void TokenCache::RefresherLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const common::TimePoint now = clock_->Now();
+    auto due = NextDueLocked(now);
+    if (due && *due <= now) {
+      FetchLocked(lock);
+      continue;
+    }
+    auto wake = [this] { return stopping_ || fetch_wanted_; };
+    if (due) {
+      refresher_cv_.wait_for(lock, *due - now, wake);
+    } else {
+      refresher_cv_.wait(lock, wake);
+    }
+  }
+}
+
+}  // namespace genauth::auth

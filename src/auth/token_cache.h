@@ -1,0 +1,116 @@
+// The management-token cache: one token per (host, key id), shared by every call.
+//
+// - Callers only read: Get returns the cached token at once while it is usable.
+// - All fetching happens on one background refresher thread, so fetches are single-flight by
+//   construction: 50 cold-start callers wait for the same fetch.
+// - The refresher renews the token ahead of expiry (at `refresh_fraction` of its lifetime), so no
+//   call waits for a refresh while the old token is still valid.
+// - After a failed fetch the refresher retries with jittered exponential backoff; during that
+//   backoff, callers with no usable token fail fast with the last error instead of piling on.
+// - Invalidate drops a token GenAuth rejected (401); the next Get waits for a fresh one.
+// Time and randomness are injected; tests drive RunDueFetch() on a FakeClock without the thread.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "auth/token_fetcher.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "observability/json_logger.h"
+#include "observability/metrics.h"
+
+namespace genauth::auth {
+
+struct TokenCacheOptions {
+  // Sent as the userpool header when the token has no `scoped_userpool_id` claim (the key id).
+  std::string fallback_userpool_id;
+  // Renew in the background once this fraction of the token's lifetime has passed.
+  double refresh_fraction = 0.8;
+  // Stop handing out a token this long before it expires (capped at a tenth of its lifetime), so a
+  // call does not reach GenAuth with a token that expires on the way.
+  common::Duration expiry_margin = std::chrono::seconds(60);
+  common::Duration fetch_timeout = std::chrono::seconds(10);
+  common::Duration retry_base_delay = std::chrono::milliseconds(500);
+  common::Duration retry_max_delay = std::chrono::seconds(30);
+  // Fetch when Start() runs instead of at the first call (warms the sidecar up).
+  bool prefetch = false;
+};
+
+struct ManagementToken {
+  std::string access_token;
+  std::string userpool_id;
+  common::TimePoint obtained_at;
+  common::TimePoint refresh_at;    // the refresher renews it from here on
+  common::TimePoint usable_until;  // Get stops returning it from here on
+};
+
+class TokenCache {
+ public:
+  // `fetcher`, `clock`, `random`, `metrics` and `logger` must outlive the cache.
+  TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common::Clock* clock,
+             common::Random* random, observability::MetricsRegistry* metrics,
+             const observability::JsonLogger* logger);
+  ~TokenCache();
+
+  TokenCache(const TokenCache&) = delete;
+  TokenCache& operator=(const TokenCache&) = delete;
+
+  // Starts the background refresher thread. Without it, tests call RunDueFetch() themselves.
+  void Start();
+  // Stops the refresher (waits for a fetch in progress). Idempotent.
+  void Stop();
+
+  // A usable token, waiting until `deadline` for a fetch if there is none. Errors: UNAVAILABLE
+  // (the token endpoint failed; the message says why) or DEADLINE_EXCEEDED.
+  absl::StatusOr<std::shared_ptr<const ManagementToken>> Get(common::TimePoint deadline);
+
+  // Drops `access_token` if it is still the current one (GenAuth answered 401 with it). Concurrent
+  // 401s for the same token cause one refetch, not many.
+  void Invalidate(const std::string& access_token);
+
+  // The refresher's step: performs the fetch that is due now, if any. Returns when the next fetch
+  // is due, or nullopt when none is until a caller asks.
+  std::optional<common::TimePoint> RunDueFetch();
+
+  // Callers currently blocked in Get (tests use it to know everyone is waiting).
+  size_t waiting_callers() const;
+
+ private:
+  std::optional<common::TimePoint> NextDueLocked(common::TimePoint now) const;
+  void FetchLocked(std::unique_lock<std::mutex>& lock);
+  void RefresherLoop();
+  common::Duration BackoffLocked();
+
+  const TokenCacheOptions options_;
+  TokenFetcher* const fetcher_;
+  common::Clock* const clock_;
+  common::Random* const random_;
+  const observability::JsonLogger* const logger_;
+  observability::Counter* const fetch_success_;
+  observability::Counter* const fetch_failure_;
+  observability::Counter* const invalidations_;
+  observability::Counter* const fast_failures_;
+
+  mutable std::mutex mu_;
+  std::condition_variable callers_cv_;    // a fetch finished
+  std::condition_variable refresher_cv_;  // a caller wants a token, or stop
+  std::shared_ptr<const ManagementToken> current_;
+  bool fetch_wanted_ = false;
+  bool fetch_in_flight_ = false;
+  uint64_t fetch_epoch_ = 0;  // counts finished fetches
+  absl::Status last_error_;
+  int consecutive_failures_ = 0;
+  common::TimePoint retry_at_{};
+  size_t waiting_ = 0;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+}  // namespace genauth::auth

@@ -1,0 +1,769 @@
+// Reads the sidecar's configuration from an injectable source (environment, argv, files) and
+// validates every setting, reporting all problems at once so an operator fixes them in one pass.
+#include "config/config.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstddef>
+#include <fstream>
+#include <initializer_list>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "common/duration.h"
+
+namespace genauth::config {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+// Environment names; each flag is derived from its name (FlagName).
+constexpr std::string_view kHost = "GENAUTH_HOST";
+constexpr std::string_view kAccessKeyId = "GENAUTH_ACCESS_KEY_ID";
+constexpr std::string_view kAccessKeySecret = "GENAUTH_ACCESS_KEY_SECRET";
+constexpr std::string_view kAccessKeySecretFile = "GENAUTH_ACCESS_KEY_SECRET_FILE";
+constexpr std::string_view kTenantId = "GENAUTH_TENANT_ID";
+constexpr std::string_view kHeaderPrefix = "GENAUTH_HEADER_PREFIX";
+constexpr std::string_view kLang = "GENAUTH_LANG";
+constexpr std::string_view kCaFile = "GENAUTH_CA_FILE";
+constexpr std::string_view kAllowInsecureHttp = "GENAUTH_ALLOW_INSECURE_HTTP";
+constexpr std::string_view kGrpcListen = "SIDECAR_GRPC_LISTEN";
+constexpr std::string_view kLogLevel = "SIDECAR_LOG_LEVEL";
+constexpr std::string_view kDefaultTimeout = "SIDECAR_DEFAULT_TIMEOUT";
+constexpr std::string_view kAttemptTimeout = "SIDECAR_ATTEMPT_TIMEOUT";
+constexpr std::string_view kMaxAttempts = "SIDECAR_MAX_ATTEMPTS";
+constexpr std::string_view kRetryBaseDelay = "SIDECAR_RETRY_BASE_DELAY";
+constexpr std::string_view kRetryMaxDelay = "SIDECAR_RETRY_MAX_DELAY";
+constexpr std::string_view kWorkerThreads = "SIDECAR_WORKER_THREADS";
+constexpr std::string_view kMaxQueuedCalls = "SIDECAR_MAX_QUEUED_CALLS";
+constexpr std::string_view kShutdownGrace = "SIDECAR_SHUTDOWN_GRACE";
+
+enum class Kind {
+  kText,    // echoed in errors
+  kBool,    // a bare flag means true
+  kSecret,  // never echoed in errors
+};
+
+// Exact and short, in a unit ParseDuration accepts: 10s, 1500ms, 2m.
+std::string FormatMillis(milliseconds d) {
+  const int64_t ms = d.count();
+  if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// One row of the settings table, which drives flag lookup and Usage(). The default is computed
+// from a default-constructed Config so the help text cannot drift from the code.
+struct Setting {
+  std::string_view env;
+  Kind kind;
+  std::string (*default_text)(const Config&);
+  std::string_view meaning;
+};
+
+const Setting kSettings[] = {
+    {kHost, Kind::kText, [](const Config& c) { return c.genauth_host; },
+     "GenAuth API base URL, http(s)://host[:port], no path. http:// only to a loopback host "
+     "unless GENAUTH_ALLOW_INSECURE_HTTP is true."},
+    {kAccessKeyId, Kind::kText, [](const Config&) { return std::string("(required)"); },
+     "Access key ID."},
+    {kAccessKeySecret, Kind::kSecret, [](const Config&) { return std::string("(one required)"); },
+     "Access key secret. Set exactly one of this and GENAUTH_ACCESS_KEY_SECRET_FILE."},
+    {kAccessKeySecretFile, Kind::kText, [](const Config&) { return std::string("(one required)"); },
+     "File holding the access key secret; trailing whitespace and newlines are ignored."},
+    {kTenantId, Kind::kText, [](const Config&) { return std::string("(none)"); },
+     "Tenant ID, sent to GenAuth only when set."},
+    {kHeaderPrefix, Kind::kText, [](const Config& c) { return c.header_prefix; },
+     "Prefix of GenAuth request headers: x-authing or x-genauth."},
+    {kLang, Kind::kText, [](const Config& c) { return c.lang; },
+     "Language of GenAuth messages: zh-CN, en-US, ja-JP or zh-TW."},
+    {kCaFile, Kind::kText, [](const Config&) { return std::string("(system CAs)"); },
+     "PEM bundle of CA certificates trusted for GenAuth instead of the system ones."},
+    {kAllowInsecureHttp, Kind::kBool,
+     [](const Config& c) { return std::string(c.allow_insecure_http ? "true" : "false"); },
+     "Allow an http:// GENAUTH_HOST that is not loopback (requests and responses then travel "
+     "unencrypted)."},
+    {kGrpcListen, Kind::kText, [](const Config& c) { return c.grpc_listen; },
+     "gRPC listen address: host:port (IPv4, localhost or [IPv6]; port 0 picks one) or "
+     "unix:/absolute/path. Must not be empty."},
+    {kLogLevel, Kind::kText, [](const Config& c) { return c.log_level; },
+     "trace, debug, info, warn, error or off."},
+    {kDefaultTimeout, Kind::kText, [](const Config& c) { return FormatMillis(c.default_timeout); },
+     "Deadline of a call whose caller set none (over 0, at most 1h)."},
+    {kAttemptTimeout, Kind::kText, [](const Config& c) { return FormatMillis(c.attempt_timeout); },
+     "Timeout of one upstream attempt (over 0, at most 1h)."},
+    {kMaxAttempts, Kind::kText, [](const Config& c) { return std::to_string(c.max_attempts); },
+     "Upstream attempts per call, the first one included (1 to 10)."},
+    {kRetryBaseDelay, Kind::kText, [](const Config& c) { return FormatMillis(c.retry_base_delay); },
+     "Backoff before the first retry (over 0)."},
+    {kRetryMaxDelay, Kind::kText, [](const Config& c) { return FormatMillis(c.retry_max_delay); },
+     "Longest backoff between retries (at least SIDECAR_RETRY_BASE_DELAY)."},
+    {kWorkerThreads, Kind::kText, [](const Config& c) { return std::to_string(c.worker_threads); },
+     "Threads making upstream calls (1 to 1024)."},
+    {kMaxQueuedCalls, Kind::kText,
+     [](const Config& c) { return std::to_string(c.max_queued_calls); },
+     "Calls that may wait for a worker before new ones are turned away (0 to 100000)."},
+    {kShutdownGrace, Kind::kText, [](const Config& c) { return FormatMillis(c.shutdown_grace); },
+     "Time in-flight calls get to finish on shutdown (0 to 10m)."},
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// GENAUTH_HOST -> --genauth-host.
+std::string FlagName(std::string_view env) {
+  std::string flag = "--" + Lower(env);
+  for (char& c : flag) {
+    if (c == '_') c = '-';
+  }
+  return flag;
+}
+
+const Setting* FindByEnv(std::string_view env) {
+  for (const Setting& s : kSettings) {
+    if (s.env == env) return &s;
+  }
+  return nullptr;
+}
+
+const Setting* FindByFlag(std::string_view flag) {
+  for (const Setting& s : kSettings) {
+    if (FlagName(s.env) == flag) return &s;
+  }
+  return nullptr;
+}
+
+bool IsHelpFlag(std::string_view arg) { return arg == "--help" || arg == "-h"; }
+
+// True when `arg` is itself a recognised flag, so it cannot be the value of the flag before it.
+bool IsKnownFlag(std::string_view arg) {
+  return IsHelpFlag(arg) || FindByFlag(arg.substr(0, arg.find('='))) != nullptr;
+}
+
+// Whether `next` is the value of `setting`'s flag given as `--flag value`. Something that looks
+// like a flag is normally not a value ("--a --b" means --a lacks one); but a secret may start with
+// "--", and reading it as a flag would put it into an "unknown flag" error, so a secret flag takes
+// anything that is not a known flag.
+bool TakesAsValue(const Setting& setting, std::string_view next) {
+  if (IsKnownFlag(next)) return false;
+  return setting.kind == Kind::kSecret || next.rfind("--", 0) != 0;
+}
+
+bool IsSpaceOrControl(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7f;
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  for (char c : s) {
+    if (IsSpaceOrControl(c)) return true;
+  }
+  return false;
+}
+
+std::string_view TrimTrailingSpace(std::string_view s) {
+  while (!s.empty() && IsSpaceOrControl(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// A value as it appears in an error: quoted, escaped onto one line, and cut short when long.
+std::string Quote(std::string_view s) {
+  constexpr size_t kMaxShown = 200;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : s.substr(0, kMaxShown)) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  if (s.size() > kMaxShown) out += "...";
+  return out;
+}
+
+std::optional<bool> ParseBool(std::string_view text) {
+  std::string v = Lower(text);
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return std::nullopt;
+}
+
+struct RawValue {
+  std::string text;
+  bool from_flag = false;
+};
+
+// Collects raw values (flags over environment) and errors; the Parse* functions below turn raw
+// values into Config fields.
+class Parser {
+ public:
+  Parser(const ConfigSource& source, ParseResult& result) : source_(source), result_(result) {
+    for (const Setting& s : kSettings) {
+      auto it = source.env.find(std::string(s.env));
+      // Variables with our prefixes that we do not know are ignored: other tools may share them.
+      if (it != source.env.end()) raw_[s.env] = RawValue{it->second, false};
+    }
+  }
+
+  void ReadFlags() {
+    const std::vector<std::string>& args = source_.args;
+    std::string previous_bare_bool;  // its flag name, for a hint when "false" follows it
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& arg = args[i];
+      std::string bare_bool = std::exchange(previous_bare_bool, "");
+      if (IsHelpFlag(arg)) {
+        result_.help_requested = true;
+        continue;
+      }
+      if (arg.empty() || arg[0] != '-') {
+        std::string error = "unexpected argument " + Quote(arg) +
+                            ": settings are given as --name=value or --name value";
+        if (!bare_bool.empty() && ParseBool(arg)) {
+          error += "; a bare " + bare_bool + " means true, write " + bare_bool + "=" + arg;
+        }
+        Error(error);
+        continue;
+      }
+      size_t eq = arg.find('=');
+      std::string name = arg.substr(0, eq);
+      const Setting* setting = FindByFlag(name);
+      if (setting == nullptr) {
+        // Only the name is shown: the value may be a secret given to a misspelt flag. For the same
+        // reason the next argument, unless it is a known flag, is taken as this flag's value and
+        // dropped rather than echoed as an unexpected argument or unknown flag.
+        Error("unknown flag " + name + " (see --help)");
+        if (eq == std::string::npos && i + 1 < args.size() && !IsKnownFlag(args[i + 1])) ++i;
+        continue;
+      }
+      std::string value;
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (setting->kind == Kind::kBool) {
+        // A bare boolean never takes the next argument, so "--x false" is an error, not true.
+        value = "true";
+        previous_bare_bool = name;
+      } else if (i + 1 < args.size() && TakesAsValue(*setting, args[i + 1])) {
+        value = args[++i];
+      } else {
+        Error("flag " + name + " (" + std::string(setting->env) + ") needs a value: " + name +
+              "=VALUE or " + name + " VALUE");
+        continue;
+      }
+      raw_[setting->env] = RawValue{std::move(value), true};
+    }
+  }
+
+  // The value of a setting, or nullopt when unset. An empty value counts as unset, whether it
+  // comes from the environment (Kubernetes and templating tools often render unset values as "")
+  // or from a flag (so `--genauth-tenant-id=` clears an inherited variable).
+  std::optional<RawValue> Get(std::string_view env) const {
+    auto it = raw_.find(env);
+    if (it == raw_.end() || it->second.text.empty()) return std::nullopt;
+    return it->second;
+  }
+
+  bool IsSetButEmpty(std::string_view env) const {
+    auto it = raw_.find(env);
+    return it != raw_.end() && it->second.text.empty();
+  }
+
+  // `NAME="value"` or, for a secret, `NAME (value not shown)`; plus the flag when one set it.
+  std::string Describe(std::string_view env, const RawValue& raw) const {
+    std::string out(env);
+    const Setting* setting = FindByEnv(env);
+    if (setting != nullptr && setting->kind == Kind::kSecret) {
+      out += " (value not shown)";
+    } else {
+      out += "=" + Quote(raw.text);
+    }
+    if (raw.from_flag) out += " (from " + FlagName(env) + ")";
+    return out;
+  }
+
+  void Error(std::string message) { result_.errors.push_back(std::move(message)); }
+
+  void Error(std::string_view env, const RawValue& raw, std::string_view why) {
+    Error(Describe(env, raw) + ": " + std::string(why));
+  }
+
+  std::optional<std::string> ReadFile(const std::string& path) const {
+    if (!source_.read_file) return std::nullopt;
+    return source_.read_file(path);
+  }
+
+ private:
+  const ConfigSource& source_;
+  ParseResult& result_;
+  std::map<std::string_view, RawValue, std::less<>> raw_;
+};
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;  // junk, overflow or empty
+  return value;
+}
+
+bool IsIpv4(const std::string& s, unsigned char* first_octet) {
+  in_addr addr{};
+  if (inet_pton(AF_INET, s.c_str(), &addr) != 1) return false;
+  if (first_octet != nullptr) *first_octet = static_cast<unsigned char>(ntohl(addr.s_addr) >> 24);
+  return true;
+}
+
+bool IsIpv6(const std::string& s, bool* loopback) {
+  in6_addr addr{};
+  if (inet_pton(AF_INET6, s.c_str(), &addr) != 1) return false;
+  if (loopback != nullptr) *loopback = IN6_IS_ADDR_LOOPBACK(&addr);
+  return true;
+}
+
+// Port digits only (no sign, no spaces), within [min, 65535].
+bool IsPort(std::string_view text, int64_t min) {
+  if (text.empty() || text.size() > 5) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto port = ParseInt(text);
+  return port && *port >= min && *port <= 65535;
+}
+
+bool IsHostNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_';
+}
+
+struct HostUrl {
+  std::string url;  // normalised: lower-case, no trailing slash
+  bool plain_http = false;
+  bool loopback = false;
+};
+
+// Parses http(s)://host[:port][/...] where the only path allowed is trailing slashes.
+std::optional<HostUrl> ParseHostUrl(std::string_view text, std::string* why) {
+  const std::string lower = Lower(text);
+  HostUrl result;
+  std::string_view rest = lower;
+  if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+  } else if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+    result.plain_http = true;
+  } else {
+    *why = "expected https://host[:port] (or http:// for a loopback host)";
+    return std::nullopt;
+  }
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.empty()) {
+    *why = "expected a host after the scheme, as in https://api.genauth.ai";
+    return std::nullopt;
+  }
+  if (rest.find_first_of("/?#") != std::string_view::npos) {
+    *why = "expected scheme://host[:port] only, without a path, query or fragment";
+    return std::nullopt;
+  }
+  if (rest.find('@') != std::string_view::npos) {
+    *why = "expected no user info in the URL; credentials go in GENAUTH_ACCESS_KEY_*";
+    return std::nullopt;
+  }
+  std::string_view host;
+  std::string_view port;
+  bool has_port = false;
+  if (rest.front() == '[') {
+    size_t close = rest.find(']');
+    bool ipv6_loopback = false;
+    if (close == std::string_view::npos ||
+        !IsIpv6(std::string(rest.substr(1, close - 1)), &ipv6_loopback)) {
+      *why = "expected a valid IPv6 address inside [ ]";
+      return std::nullopt;
+    }
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty() && after.front() != ':') {
+      *why = "expected :port or nothing after the IPv6 address";
+      return std::nullopt;
+    }
+    has_port = !after.empty();
+    if (has_port) port = after.substr(1);
+    result.loopback = ipv6_loopback;
+  } else {
+    size_t colon = rest.find(':');
+    host = rest.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port = rest.substr(colon + 1);
+    }
+    bool valid_name = !host.empty();
+    for (char c : host) valid_name = valid_name && IsHostNameChar(c);
+    if (!valid_name) {
+      *why = "expected a host name or address (letters, digits, '-', '.'; IPv6 inside [ ])";
+      return std::nullopt;
+    }
+    unsigned char first_octet = 0;
+    result.loopback =
+        host == "localhost" || (IsIpv4(std::string(host), &first_octet) && first_octet == 127);
+  }
+  if (has_port && !IsPort(port, 1)) {
+    *why = "expected a port from 1 to 65535 after ':'";
+    return std::nullopt;
+  }
+  result.url = std::string(lower.substr(0, lower.find("://") + 3)) + std::string(rest);
+  return result;
+}
+
+// host:port with an IPv4 address, localhost or [IPv6]; or unix:/absolute/path.
+bool IsListenAddress(std::string_view text, std::string* why) {
+  if (text.rfind("unix:", 0) == 0) {
+    std::string_view path = text.substr(5);
+    // sun_path holds 108 bytes including the terminating NUL; bind() fails on longer paths.
+    constexpr size_t kMaxUnixPath = 107;
+    if (path.size() < 2 || path.front() != '/' || HasSpaceOrControl(path)) {
+      *why = "expected unix:/absolute/path (an absolute path, without spaces)";
+      return false;
+    }
+    if (path.size() > kMaxUnixPath) {
+      *why = "expected a unix socket path of at most 107 bytes";
+      return false;
+    }
+    return true;
+  }
+  *why =
+      "expected host:port (host an IPv4 address, localhost or [IPv6]; port 0 to 65535) or "
+      "unix:/absolute/path";
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || !IsPort(text.substr(colon + 1), 0)) return false;
+  std::string_view host = text.substr(0, colon);
+  if (host == "localhost") return true;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return IsIpv6(std::string(host.substr(1, host.size() - 2)), nullptr);
+  }
+  return IsIpv4(std::string(host), nullptr);
+}
+
+// Accepts any case and stores the canonical spelling from `allowed`.
+void ParseChoice(Parser& p, std::string_view env, std::initializer_list<std::string_view> allowed,
+                 std::string* out) {
+  auto raw = p.Get(env);
+  if (!raw) return;
+  for (std::string_view choice : allowed) {
+    if (Lower(choice) == Lower(raw->text)) {
+      *out = std::string(choice);
+      return;
+    }
+  }
+  std::string expected = "expected one of";
+  const char* separator = " ";
+  for (std::string_view choice : allowed) {
+    expected += separator + std::string(choice);
+    separator = ", ";
+  }
+  p.Error(env, *raw, expected);
+}
+
+void ParseIntSetting(Parser& p, std::string_view env, int min, int max, int* out) {
+  auto raw = p.Get(env);
+  if (!raw) return;
+  auto value = ParseInt(raw->text);
+  if (!value || *value < min || *value > max) {
+    p.Error(env, *raw,
+            "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    return;
+  }
+  *out = static_cast<int>(*value);
+}
+
+struct DurationRange {
+  bool allow_zero;
+  std::optional<nanoseconds> max;
+  std::string_view max_text;  // as shown in errors, e.g. "1h"
+};
+
+// Returns false on an invalid value (already reported); `out` keeps its default when unset.
+bool ParseDurationSetting(Parser& p, std::string_view env, const DurationRange& range,
+                          milliseconds* out) {
+  auto raw = p.Get(env);
+  if (!raw) return true;
+  std::optional<nanoseconds> value = common::ParseDuration(raw->text);
+  bool ok =
+      value && (range.allow_zero || value->count() > 0) && (!range.max || *value <= *range.max);
+  if (!ok) {
+    std::string expected = "expected a duration such as 250ms, 10s or 1.5m, ";
+    if (range.max) {
+      expected += std::string(range.allow_zero ? "from 0" : "over 0 and") + " up to " +
+                  std::string(range.max_text);
+    } else {
+      expected += range.allow_zero ? "0 or more" : "over 0";
+    }
+    p.Error(env, *raw, expected);
+    return false;
+  }
+  // Round up so that a small non-zero setting never becomes 0 (which would mean "no time").
+  auto ms = std::chrono::duration_cast<milliseconds>(*value);
+  if (ms < *value) ++ms;
+  *out = ms;
+  return true;
+}
+
+void ParseHost(Parser& p, Config& config) {
+  auto raw = p.Get(kHost);
+  if (!raw) return;
+  std::string why;
+  std::optional<HostUrl> host = ParseHostUrl(raw->text, &why);
+  if (!host) {
+    p.Error(kHost, *raw, why);
+    return;
+  }
+  if (host->plain_http && !host->loopback && !config.allow_insecure_http) {
+    p.Error(kHost, *raw,
+            "plain http:// is allowed only to a loopback host (localhost, 127.0.0.0/8, [::1]); use "
+            "https://, or set GENAUTH_ALLOW_INSECURE_HTTP=true (or pass "
+            "--genauth-allow-insecure-http) to send requests in clear");
+    return;
+  }
+  config.genauth_host = host->url;
+}
+
+void ParseAccessKey(Parser& p, Config& config) {
+  if (auto id = p.Get(kAccessKeyId)) {
+    if (HasSpaceOrControl(id->text)) {
+      p.Error(kAccessKeyId, *id, "expected no whitespace or control characters");
+    } else {
+      config.access_key_id = id->text;
+    }
+  } else {
+    p.Error(std::string(kAccessKeyId) + " is required: set it (or pass " + FlagName(kAccessKeyId) +
+            ") to the access key ID");
+  }
+
+  // No message below may contain the secret or the secret file's content.
+  auto secret = p.Get(kAccessKeySecret);
+  auto file = p.Get(kAccessKeySecretFile);
+  if (secret && file) {
+    p.Error(std::string(kAccessKeySecret) + " and " + std::string(kAccessKeySecretFile) +
+            " are both set (from the environment or flags): set exactly one");
+    return;
+  }
+  if (!secret && !file) {
+    p.Error("the access key secret is required: set " + std::string(kAccessKeySecret) + " or " +
+            std::string(kAccessKeySecretFile) + " (exactly one)");
+    return;
+  }
+  // Trailing whitespace is dropped from both sources: files usually end with a newline, and a
+  // Kubernetes Secret created from such a file carries it into the environment too.
+  if (secret) {
+    std::string_view value = TrimTrailingSpace(secret->text);
+    if (value.empty() || HasSpaceOrControl(value)) {
+      p.Error(kAccessKeySecret, *secret,
+              "expected the secret alone, without whitespace or control characters");
+      return;
+    }
+    config.access_key_secret = std::string(value);
+    return;
+  }
+  std::optional<std::string> content = p.ReadFile(file->text);
+  if (!content) {
+    p.Error(kAccessKeySecretFile, *file, "cannot read the file");
+    return;
+  }
+  std::string_view value = TrimTrailingSpace(*content);
+  if (value.empty()) {
+    p.Error(kAccessKeySecretFile, *file, "the file is empty; expected the access key secret");
+    return;
+  }
+  if (HasSpaceOrControl(value)) {
+    p.Error(kAccessKeySecretFile, *file,
+            "the file has whitespace or control characters before its end (content not shown); "
+            "expected the access key secret alone");
+    return;
+  }
+  config.access_key_secret = std::string(value);
+  config.access_key_secret_file = file->text;
+}
+
+void ParseUpstreamExtras(Parser& p, Config& config) {
+  if (auto tenant = p.Get(kTenantId)) {
+    // Sent as a header value: whitespace or control characters would corrupt the request.
+    if (HasSpaceOrControl(tenant->text)) {
+      p.Error(kTenantId, *tenant, "expected no whitespace or control characters");
+    } else {
+      config.tenant_id = tenant->text;
+    }
+  }
+  ParseChoice(p, kHeaderPrefix, {"x-authing", "x-genauth"}, &config.header_prefix);
+  ParseChoice(p, kLang, {"zh-CN", "en-US", "ja-JP", "zh-TW"}, &config.lang);
+  if (auto ca = p.Get(kCaFile)) {
+    std::optional<std::string> content = p.ReadFile(ca->text);
+    if (!content) {
+      p.Error(kCaFile, *ca, "cannot read the file");
+    } else if (content->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      // Checked now because TLS would otherwise fail only at the first upstream call.
+      p.Error(kCaFile, *ca, "expected a PEM file with at least one CERTIFICATE block");
+    } else {
+      config.ca_file = ca->text;
+    }
+  }
+}
+
+void ParseServer(Parser& p, Config& config) {
+  // The one exception to "empty means unset": an empty listen address is more likely a broken
+  // template than a wish for the default, and it decides which port the sidecar opens.
+  if (p.IsSetButEmpty(kGrpcListen)) {
+    p.Error(std::string(kGrpcListen) +
+            " is set but empty: expected host:port or unix:/absolute/path (unset it for the "
+            "default " +
+            config.grpc_listen + ")");
+  } else if (auto listen = p.Get(kGrpcListen)) {
+    std::string why;
+    if (IsListenAddress(listen->text, &why)) {
+      config.grpc_listen = listen->text;
+    } else {
+      p.Error(kGrpcListen, *listen, why);
+    }
+  }
+  ParseChoice(p, kLogLevel, {"trace", "debug", "info", "warn", "error", "off"}, &config.log_level);
+}
+
+void ParseCalls(Parser& p, Config& config) {
+  constexpr auto kHour = std::chrono::hours(1);
+  constexpr auto kTenMinutes = std::chrono::minutes(10);
+  ParseDurationSetting(p, kDefaultTimeout, {false, kHour, "1h"}, &config.default_timeout);
+  ParseDurationSetting(p, kAttemptTimeout, {false, kHour, "1h"}, &config.attempt_timeout);
+  ParseIntSetting(p, kMaxAttempts, 1, 10, &config.max_attempts);
+  bool base_ok =
+      ParseDurationSetting(p, kRetryBaseDelay, {false, std::nullopt, ""}, &config.retry_base_delay);
+  bool max_ok =
+      ParseDurationSetting(p, kRetryMaxDelay, {false, std::nullopt, ""}, &config.retry_max_delay);
+  if (base_ok && max_ok && config.retry_max_delay < config.retry_base_delay) {
+    // Either side may be the default, so the message says which one is.
+    std::string max_text = p.Get(kRetryMaxDelay)
+                               ? p.Describe(kRetryMaxDelay, *p.Get(kRetryMaxDelay))
+                               : std::string(kRetryMaxDelay) + " (default " +
+                                     FormatMillis(config.retry_max_delay) + ")";
+    std::string base_text = p.Get(kRetryBaseDelay)
+                                ? p.Describe(kRetryBaseDelay, *p.Get(kRetryBaseDelay))
+                                : std::string(kRetryBaseDelay) + " (default)";
+    p.Error(max_text + ": expected at least " + base_text + ", which is " +
+            FormatMillis(config.retry_base_delay));
+  }
+  ParseIntSetting(p, kWorkerThreads, 1, 1024, &config.worker_threads);
+  ParseIntSetting(p, kMaxQueuedCalls, 0, 100000, &config.max_queued_calls);
+  ParseDurationSetting(p, kShutdownGrace, {true, kTenMinutes, "10m"}, &config.shutdown_grace);
+}
+
+// Word-wraps `text` into lines of at most `width` columns, each starting with `indent`.
+std::string Wrap(std::string_view text, std::string_view indent, size_t width) {
+  std::string out;
+  std::string line(indent);
+  while (!text.empty()) {
+    size_t space = text.find(' ');
+    std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = std::string(indent);
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += word;
+  }
+  return out + line + "\n";
+}
+
+}  // namespace
+
+ConfigSource ProcessConfigSource(int argc, char** argv, char** envp) {
+  ConfigSource source;
+  for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view var(*entry);
+    if (var.rfind("GENAUTH_", 0) != 0 && var.rfind("SIDECAR_", 0) != 0) continue;
+    size_t eq = var.find('=');
+    if (eq == std::string_view::npos) continue;
+    source.env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
+  }
+  for (int i = 1; i < argc; ++i) source.args.emplace_back(argv[i]);
+  source.read_file = [](const std::string& path) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string content;
+    char buffer[4096];
+    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+      content.append(buffer, static_cast<size_t>(in.gcount()));
+    }
+    // badbit marks a read error (a directory, EIO); eof+fail is the normal end.
+    if (in.bad()) return std::nullopt;
+    return content;
+  };
+  return source;
+}
+
+ParseResult ParseConfig(const ConfigSource& source) {
+  ParseResult result;
+  Config config;
+  Parser p(source, result);
+  p.ReadFlags();
+
+  // Read before the host, whose http:// check depends on it.
+  if (auto insecure = p.Get(kAllowInsecureHttp)) {
+    if (auto value = ParseBool(insecure->text)) {
+      config.allow_insecure_http = *value;
+    } else {
+      p.Error(kAllowInsecureHttp, *insecure, "expected true/false, 1/0 or yes/no");
+    }
+  }
+  ParseHost(p, config);
+  ParseAccessKey(p, config);
+  ParseUpstreamExtras(p, config);
+  ParseServer(p, config);
+  ParseCalls(p, config);
+
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+std::string Usage() {
+  const Config defaults;
+  std::string out =
+      "Usage: genauth-sidecar [--name=value | --name value]... [--help]\n"
+      "\n"
+      "Every setting is read from its environment variable; the matching flag overrides it.\n"
+      "An empty value counts as unset, except for SIDECAR_GRPC_LISTEN.\n"
+      "Booleans: true/false, 1/0, yes/no; a bare boolean flag means true.\n"
+      "Durations: a number and a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1.5m.\n"
+      "Invalid settings are all reported, and the sidecar exits with status 64.\n"
+      "\n";
+  auto pad = [](std::string s, size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s + " ";
+  };
+  out += pad("ENVIRONMENT", 31) + pad("FLAG", 33) + "DEFAULT\n";
+  for (const Setting& s : kSettings) {
+    out += pad(std::string(s.env), 31) + pad(FlagName(s.env), 33) + s.default_text(defaults) + "\n";
+    out += Wrap(s.meaning, "    ", 100);
+  }
+  out += pad("", 31) + "--help, -h\n    Print this text and exit.\n";
+  return out;
+}
+
+}  // namespace genauth::config

@@ -1,0 +1,71 @@
+// The sidecar's whole configuration, read from the environment (primary) and command-line flags
+// (which mirror the environment names and win over them). Read by main alone; each layer receives
+// only its own small options struct, built from this by main.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace genauth::config {
+
+struct Config {
+  // --- upstream (GenAuth) ---
+  std::string genauth_host = "https://api.genauth.ai";  // GENAUTH_HOST; no trailing slash
+  std::string access_key_id;                             // GENAUTH_ACCESS_KEY_ID (required)
+  // The secret itself, read from GENAUTH_ACCESS_KEY_SECRET or the file named by
+  // GENAUTH_ACCESS_KEY_SECRET_FILE (exactly one of the two). Never log it.
+  std::string access_key_secret;
+  std::string access_key_secret_file;  // the path, when the secret came from a file
+  std::string tenant_id;               // GENAUTH_TENANT_ID; header sent only when non-empty
+  std::string header_prefix = "x-authing";  // GENAUTH_HEADER_PREFIX: x-authing | x-genauth
+  std::string lang = "zh-CN";               // GENAUTH_LANG: zh-CN | en-US | ja-JP | zh-TW
+  std::string ca_file;                      // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
+  bool allow_insecure_http = false;         // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
+
+  // --- gRPC server ---
+  std::string grpc_listen = "127.0.0.1:50051";  // SIDECAR_GRPC_LISTEN: host:port or unix:/path
+  std::string log_level = "info";  // SIDECAR_LOG_LEVEL: trace|debug|info|warn|error|off
+
+  // --- calls ---
+  std::chrono::milliseconds default_timeout{10000};  // SIDECAR_DEFAULT_TIMEOUT: when caller sets none
+  std::chrono::milliseconds attempt_timeout{10000};  // SIDECAR_ATTEMPT_TIMEOUT: one upstream attempt
+  int max_attempts = 3;                              // SIDECAR_MAX_ATTEMPTS: 1..10, first try included
+  std::chrono::milliseconds retry_base_delay{100};   // SIDECAR_RETRY_BASE_DELAY
+  std::chrono::milliseconds retry_max_delay{2000};   // SIDECAR_RETRY_MAX_DELAY (>= base)
+  int worker_threads = 32;                           // SIDECAR_WORKER_THREADS: 1..1024
+  int max_queued_calls = 256;                        // SIDECAR_MAX_QUEUED_CALLS: 0..100000
+  std::chrono::milliseconds shutdown_grace{10000};   // SIDECAR_SHUTDOWN_GRACE
+};
+
+// Where settings come from. Injectable so tests never touch the real environment.
+struct ConfigSource {
+  std::map<std::string, std::string> env;  // variable name -> value
+  std::vector<std::string> args;           // argv[1..]
+  // Reads a whole file (the secret file). Returns nullopt when it cannot be read.
+  std::function<std::optional<std::string>(const std::string& path)> read_file;
+};
+
+// The process environment and argv, with the real filesystem.
+ConfigSource ProcessConfigSource(int argc, char** argv, char** envp);
+
+struct ParseResult {
+  std::optional<Config> config;     // set when there were no errors
+  std::vector<std::string> errors;  // every problem found, in plain words; empty on success
+  bool help_requested = false;      // --help: print Usage() and exit 0
+};
+
+// Reads and validates every setting, collecting all problems instead of stopping at the first.
+ParseResult ParseConfig(const ConfigSource& source);
+
+// The --help text: every setting with its environment name, flag, default and meaning.
+std::string Usage();
+
+// Exit status for invalid configuration (EX_USAGE), used before any port is opened.
+inline constexpr int kExitBadConfig = 64;
+
+}  // namespace genauth::config

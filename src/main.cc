@@ -1,0 +1,93 @@
+// genauth-sidecar: reads the configuration, starts the server, waits for SIGTERM/SIGINT, drains.
+// Everything else lives in the layers; this file only starts things.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "config/config.h"
+#include "observability/json_logger.h"
+#include "server/sidecar_server.h"
+
+namespace {
+
+constexpr char kSdkVersion[] = "genauth-sidecar:0.1.0";
+
+// Each layer gets its own small options struct; this is the only place that sees all of Config.
+genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Config& c) {
+  genauth::server::SidecarServerOptions o;
+  o.listen_address = c.grpc_listen;
+  o.transport.base_url = c.genauth_host;
+  o.transport.ca_file = c.ca_file;
+  o.token_fetcher = {c.access_key_id, c.access_key_secret, c.header_prefix, c.lang, kSdkVersion};
+  o.token_cache.fallback_userpool_id = c.access_key_id;
+  o.token_cache.prefetch = true;
+  o.client.header_prefix = c.header_prefix;
+  o.client.lang = c.lang;
+  o.client.tenant_id = c.tenant_id;
+  o.client.sdk_version = kSdkVersion;
+  o.client.retry.max_attempts = c.max_attempts;
+  o.client.retry.base_delay = c.retry_base_delay;
+  o.client.retry.max_delay = c.retry_max_delay;
+  o.client.attempt_timeout = c.attempt_timeout;
+  o.handler.default_timeout = c.default_timeout;
+  o.worker_threads = static_cast<size_t>(c.worker_threads);
+  o.max_queued_calls = static_cast<size_t>(c.max_queued_calls);
+  o.shutdown_grace = c.shutdown_grace;
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+  auto parsed = genauth::config::ParseConfig(genauth::config::ProcessConfigSource(argc, argv, envp));
+  if (parsed.help_requested) {
+    std::cout << genauth::config::Usage();
+    return 0;
+  }
+  if (!parsed.config) {
+    std::cerr << "genauth-sidecar: invalid configuration (" << parsed.errors.size()
+              << (parsed.errors.size() == 1 ? " problem" : " problems") << "):\n";
+    for (const auto& error : parsed.errors) std::cerr << "  - " << error << "\n";
+    std::cerr << "Run genauth-sidecar --help for every setting.\n";
+    return genauth::config::kExitBadConfig;
+  }
+  const genauth::config::Config& config = *parsed.config;
+
+  // Signals are taken synchronously by this thread; block them before any other thread starts so
+  // that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto logger = genauth::observability::JsonLogger::Stdout(
+      genauth::observability::ParseLogLevel(config.log_level));
+  genauth::common::SystemRandom random;
+  auto server = genauth::server::SidecarServer::Start(
+      ServerOptions(config), logger, genauth::common::SystemClock::Get(), &random);
+  if (!server.ok()) {
+    logger->Error("sidecar failed to start", {{"error", std::string(server.status().message())}});
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  logger->Info("signal received; draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // A second signal during the drain means "now".
+  std::thread second_signal([&signals, logger] {
+    int again = 0;
+    if (sigwait(&signals, &again) == 0) {
+      logger->Warn("second signal; exiting without draining");
+      std::fflush(stdout);
+      std::_Exit(1);
+    }
+  });
+  second_signal.detach();
+  (*server)->Shutdown();
+  return 0;
+}

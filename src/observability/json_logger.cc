@@ -1,0 +1,78 @@
+// JSON line logger (see json_logger.h).
+#include "observability/json_logger.h"
+
+#include <ctime>
+#include <utility>
+
+#include "spdlog/sinks/stdout_sinks.h"
+
+namespace genauth::observability {
+
+JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock)
+    : sink_logger_(std::move(sink_logger)), clock_(clock) {
+  sink_logger_->set_pattern("%v");
+}
+
+std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "genauth-sidecar", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);
+  return std::make_shared<JsonLogger>(std::move(logger), common::SystemClock::Get());
+}
+
+bool JsonLogger::Enabled(spdlog::level::level_enum level) const {
+  return sink_logger_->should_log(level);
+}
+
+void JsonLogger::Log(spdlog::level::level_enum level, std::string_view msg,
+                     nlohmann::json fields) const {
+  if (!Enabled(level)) return;
+  nlohmann::json line = nlohmann::json::object();
+  line["time"] = FormatRfc3339Millis(clock_->WallNow());
+  auto level_name = spdlog::level::to_string_view(level);
+  line["level"] = std::string(level_name.data(), level_name.size());
+  line["msg"] = msg;
+  if (fields.is_object()) {
+    for (auto& [key, value] : fields.items()) line[key] = std::move(value);
+  }
+  // `replace` turns invalid UTF-8 (e.g. from an upstream message) into U+FFFD instead of throwing.
+  sink_logger_->log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void JsonLogger::Info(std::string_view msg, nlohmann::json fields) const {
+  Log(spdlog::level::info, msg, std::move(fields));
+}
+void JsonLogger::Warn(std::string_view msg, nlohmann::json fields) const {
+  Log(spdlog::level::warn, msg, std::move(fields));
+}
+void JsonLogger::Error(std::string_view msg, nlohmann::json fields) const {
+  Log(spdlog::level::err, msg, std::move(fields));
+}
+void JsonLogger::Debug(std::string_view msg, nlohmann::json fields) const {
+  Log(spdlog::level::debug, msg, std::move(fields));
+}
+
+spdlog::level::level_enum ParseLogLevel(std::string_view name) {
+  if (name == "trace") return spdlog::level::trace;
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "warn") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  if (name == "off") return spdlog::level::off;
+  return spdlog::level::info;
+}
+
+std::string FormatRfc3339Millis(common::WallTime t) {
+  auto since_epoch = t.time_since_epoch();
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs).count();
+  std::time_t tt = static_cast<std::time_t>(secs.count());
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof(buf) - n, ".%03dZ", static_cast<int>(millis));
+  return buf;
+}
+
+}  // namespace genauth::observability

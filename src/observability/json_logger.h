@@ -1,0 +1,49 @@
+// Structured logs: one JSON object per line on stdout, through spdlog.
+//
+// spdlog's pattern formatter does not escape the message, so every line is built here as a JSON
+// object (nlohmann escapes it) and handed to spdlog with the pattern "%v". Per-request fields are
+// passed explicitly — spdlog's MDC is thread-local and would not follow a call across threads.
+// Callers must never pass a secret or token in `fields`: nothing here can tell one from a string.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/clock.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/logger.h"
+
+namespace genauth::observability {
+
+class JsonLogger {
+ public:
+  // `sink_logger` decides where lines go and the minimum level; `clock` stamps the time field.
+  JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock);
+
+  // A logger writing to stdout (flushed per line) at `level`, e.g. "info".
+  static std::shared_ptr<JsonLogger> Stdout(spdlog::level::level_enum level);
+
+  bool Enabled(spdlog::level::level_enum level) const;
+
+  // Writes {"time","level","msg",...fields}. `fields` must be a JSON object (or null).
+  void Log(spdlog::level::level_enum level, std::string_view msg, nlohmann::json fields = {}) const;
+
+  void Info(std::string_view msg, nlohmann::json fields = {}) const;
+  void Warn(std::string_view msg, nlohmann::json fields = {}) const;
+  void Error(std::string_view msg, nlohmann::json fields = {}) const;
+  void Debug(std::string_view msg, nlohmann::json fields = {}) const;
+
+  spdlog::logger& sink() const { return *sink_logger_; }
+
+ private:
+  std::shared_ptr<spdlog::logger> sink_logger_;
+  const common::Clock* clock_;
+};
+
+// Parses "trace|debug|info|warn|error|off" (already validated by config).
+spdlog::level::level_enum ParseLogLevel(std::string_view name);
+
+// RFC 3339 UTC time with milliseconds, e.g. "2026-11-27T08:00:00.123Z".
+std::string FormatRfc3339Millis(common::WallTime t);
+
+}  // namespace genauth::observability

@@ -1,0 +1,114 @@
+// JSON transcoding between messages and GenAuth calls (see transcoder.h).
+#include "service/transcoder.h"
+
+#include "google/protobuf/util/json_util.h"
+#include "upstream/error_details.h"
+
+namespace genauth::service {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// One scalar as query text, the way the JSON mapping would print it (enums by name).
+std::string ScalarText(const Message& message, const FieldDescriptor& field, int index) {
+  const auto& r = *message.GetReflection();
+  const bool rep = field.is_repeated();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return rep ? r.GetRepeatedString(message, &field, index) : r.GetString(message, &field);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return std::to_string(rep ? r.GetRepeatedInt32(message, &field, index)
+                                : r.GetInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return std::to_string(rep ? r.GetRepeatedInt64(message, &field, index)
+                                : r.GetInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return std::to_string(rep ? r.GetRepeatedUInt32(message, &field, index)
+                                : r.GetUInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return std::to_string(rep ? r.GetRepeatedUInt64(message, &field, index)
+                                : r.GetUInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? r.GetRepeatedBool(message, &field, index) : r.GetBool(message, &field))
+                 ? "true"
+                 : "false";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return (rep ? r.GetRepeatedEnum(message, &field, index) : r.GetEnum(message, &field))->name();
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapping,
+                                                         const Message& request) {
+  upstream::UpstreamCall call;
+  call.rpc = mapping.rpc;
+  call.method = mapping.verb;
+  call.target = mapping.path;
+  call.idempotency = mapping.idempotency;
+  if (mapping.body_is_request) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = false;  // camelCase json_name: GenAuth's spelling
+    auto status = google::protobuf::util::MessageToJsonString(request, &call.body, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError("the request cannot be written as JSON: " +
+                                        std::string(status.message()));
+    }
+    return call;
+  }
+  std::string query;
+  const auto* descriptor = request.GetDescriptor();
+  const auto& reflection = *request.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor& field = *descriptor->field(i);
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      return absl::InternalError("field " + field.full_name() +
+                                 " is a message and cannot be sent as a query parameter");
+    }
+    const int count = field.is_repeated() ? reflection.FieldSize(request, &field)
+                                          : (reflection.HasField(request, &field) ? 1 : 0);
+    for (int j = 0; j < count; ++j) {
+      query += query.empty() ? "?" : "&";
+      query += UrlEncode(field.json_name()) + "=" + UrlEncode(ScalarText(request, field, j));
+    }
+  }
+  call.target += query;
+  return call;
+}
+
+absl::Status FillResponse(const nlohmann::json& data, Message* response) {
+  if (data.is_null()) return absl::OkStatus();
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), response, options);
+  if (!status.ok()) {
+    absl::Status error = absl::InternalError("GenAuth's reply does not match " +
+                                             response->GetDescriptor()->name() + ": " +
+                                             std::string(status.message()));
+    upstream::SetErrorInfo(error, upstream::reason::kUpstreamMalformedReply);
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace genauth::service

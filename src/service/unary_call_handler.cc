@@ -1,0 +1,169 @@
+// The generic unary RPC path (see unary_call_handler.h).
+#include "service/unary_call_handler.h"
+
+#include <utility>
+
+#include "service/grpc_status.h"
+#include "service/request_validator.h"
+#include "service/transcoder.h"
+#include "upstream/error_details.h"
+
+namespace genauth::service {
+namespace {
+
+// Codes that mean the caller's request was wrong, not that something is degraded.
+bool IsCallerError(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
+    const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
+    upstream::GenAuthClient* client, common::BoundedExecutor* executor, common::Clock* clock,
+    std::shared_ptr<const observability::JsonLogger> logger,
+    observability::MetricsRegistry* metrics) {
+  auto mappings = MappingsForService(service);
+  if (!mappings.ok()) return mappings.status();
+  return std::unique_ptr<UnaryCallHandler>(new UnaryCallHandler(
+      *std::move(mappings), options, client, executor, clock, std::move(logger), metrics));
+}
+
+UnaryCallHandler::UnaryCallHandler(std::map<std::string, RestMapping> mappings,
+                                   CallHandlerOptions options, upstream::GenAuthClient* client,
+                                   common::BoundedExecutor* executor, common::Clock* clock,
+                                   std::shared_ptr<const observability::JsonLogger> logger,
+                                   observability::MetricsRegistry* metrics)
+    : mappings_(std::move(mappings)),
+      options_(options),
+      client_(client),
+      executor_(executor),
+      clock_(clock),
+      logger_(std::move(logger)),
+      metrics_(metrics),
+      in_flight_(metrics->GetGauge("genauth_sidecar_calls_in_flight", {},
+                                   "Calls accepted and not yet answered")),
+      shed_(metrics->GetCounter("genauth_sidecar_calls_shed_total", {},
+                                "Calls refused because every worker and queue slot was busy")) {}
+
+common::TimePoint UnaryCallHandler::DeadlineFor(const grpc::CallbackServerContext& context) const {
+  const common::TimePoint now = clock_->Now();
+  const common::TimePoint fallback = now + options_.default_timeout;
+  const auto caller = context.deadline();
+  if (caller == std::chrono::system_clock::time_point::max()) return fallback;
+  // gRPC gives a calendar deadline; move it onto the monotonic clock.
+  const common::TimePoint deadline =
+      now + std::chrono::duration_cast<common::Duration>(caller - clock_->WallNow());
+  return options_.cap_caller_deadline ? std::min(deadline, fallback) : deadline;
+}
+
+grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* context,
+                                                   const google::protobuf::Message* request,
+                                                   google::protobuf::Message* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const common::TimePoint started = clock_->Now();
+  auto mapping_it = mappings_.find(request->GetDescriptor()->full_name());
+  if (mapping_it == mappings_.end()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no GenAuth mapping"));
+    return reactor;
+  }
+  const RestMapping& mapping = mapping_it->second;
+  upstream::CallReport report;
+
+  if (!accepting_.load()) {
+    absl::Status status = absl::UnavailableError("the sidecar is shutting down");
+    upstream::SetErrorInfo(status, upstream::reason::kShuttingDown);
+    Finish(reactor, mapping, *request, status, report, started);
+    return reactor;
+  }
+  // Bad input costs no worker and no upstream call.
+  if (absl::Status invalid = ValidateRequest(*request); !invalid.ok()) {
+    Finish(reactor, mapping, *request, invalid, report, started);
+    return reactor;
+  }
+
+  const common::TimePoint deadline = DeadlineFor(*context);
+  in_flight_->Add(1);
+  bool queued = executor_->TrySubmit([this, reactor, &mapping, request, response, deadline,
+                                      started, context]() mutable {
+    upstream::CallReport call_report;
+    absl::Status status;
+    if (context->IsCancelled()) {
+      status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
+    } else {
+      status = Execute(mapping, *request, response, deadline, &call_report);
+    }
+    Finish(reactor, mapping, *request, status, call_report, started);
+    in_flight_->Add(-1);
+  });
+  if (!queued) {
+    in_flight_->Add(-1);
+    shed_->Increment();
+    absl::Status status =
+        absl::ResourceExhaustedError("the sidecar is at its concurrency limit; retry later");
+    upstream::SetErrorInfo(status, upstream::reason::kOverloaded);
+    Finish(reactor, mapping, *request, status, report, started);
+  }
+  return reactor;
+}
+
+absl::Status UnaryCallHandler::Execute(const RestMapping& mapping,
+                                       const google::protobuf::Message& request,
+                                       google::protobuf::Message* response,
+                                       common::TimePoint deadline, upstream::CallReport* report) {
+  auto call = BuildUpstreamCall(mapping, request);
+  if (!call.ok()) return call.status();
+  auto data = client_->Call(*call, deadline, report);
+  if (!data.ok()) return data.status();
+  return FillResponse(*data, response);
+}
+
+void UnaryCallHandler::Finish(grpc::ServerUnaryReactor* reactor, const RestMapping& mapping,
+                              const google::protobuf::Message& request, const absl::Status& status,
+                              const upstream::CallReport& report, common::TimePoint started) {
+  const char* code = GrpcCodeName(status.code());
+  const double latency_ms =
+      std::chrono::duration<double, std::milli>(clock_->Now() - started).count();
+  metrics_
+      ->GetCounter("genauth_sidecar_calls_total", {{"rpc", mapping.rpc}, {"code", code}},
+                   "Calls answered, by RPC and gRPC code")
+      ->Increment();
+
+  const auto level = IsCallerError(status.code()) ? spdlog::level::info : spdlog::level::warn;
+  if (logger_->Enabled(level)) {
+    nlohmann::json fields = {{"rpc", mapping.rpc},
+                             {"grpcCode", code},
+                             {"attempts", report.attempts},
+                             {"latencyMs", latency_ms}};
+    // The subject of the call, when the request names one (never bodies or headers).
+    const auto* id_field = request.GetDescriptor()->FindFieldByName("webhook_id");
+    if (id_field != nullptr && id_field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+        !id_field->is_repeated()) {
+      fields["webhookId"] = request.GetReflection()->GetString(request, id_field);
+    }
+    if (report.http_status != 0) fields["httpStatus"] = report.http_status;
+    if (report.genauth_status != 0) fields["genauthStatus"] = report.genauth_status;
+    if (!report.api_code.empty()) fields["apiCode"] = report.api_code;
+    if (!report.request_id.empty()) fields["requestId"] = report.request_id;
+    if (report.token_renewed) fields["tokenRenewed"] = true;
+    if (!status.ok()) {
+      fields["error"] = std::string(status.message());
+      std::string why = upstream::ErrorInfoReason(status);
+      if (!why.empty()) fields["reason"] = why;
+    }
+    logger_->Log(level, "rpc", std::move(fields));
+  }
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+}  // namespace genauth::service

@@ -1,0 +1,77 @@
+// The single translation path every RPC goes through: validate the request, map it to a GenAuth
+// call (rest_mapping + transcoder), run the call on the bounded executor within the caller's
+// deadline, fill the response, write one log line and count the call. RPC classes only forward.
+//
+// gRPC's callback threads never block here: the upstream call runs on the executor and the reactor
+// is finished from there. When the executor is full the call is refused with RESOURCE_EXHAUSTED.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/bounded_executor.h"
+#include "common/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "observability/json_logger.h"
+#include "observability/metrics.h"
+#include "service/rest_mapping.h"
+#include "upstream/genauth_client.h"
+
+namespace genauth::service {
+
+struct CallHandlerOptions {
+  // Bounds a call whose caller set no deadline (or a longer one than this).
+  common::Duration default_timeout = std::chrono::seconds(10);
+  bool cap_caller_deadline = false;  // also cap callers' own deadlines at default_timeout
+};
+
+class UnaryCallHandler {
+ public:
+  // Reads the REST mappings of `service`; fails when a method lacks one.
+  static absl::StatusOr<std::unique_ptr<UnaryCallHandler>> Create(
+      const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
+      upstream::GenAuthClient* client, common::BoundedExecutor* executor, common::Clock* clock,
+      std::shared_ptr<const observability::JsonLogger> logger,
+      observability::MetricsRegistry* metrics);
+
+  // Serves one call. `request` and `response` belong to gRPC and live until the reactor finishes.
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
+                                   const google::protobuf::Message* request,
+                                   google::protobuf::Message* response);
+
+  // After this, new calls are refused with UNAVAILABLE (graceful drain); running ones finish.
+  void StopAccepting() { accepting_.store(false); }
+
+  // Calls accepted and not yet finished.
+  int64_t in_flight() const { return in_flight_->value(); }
+
+ private:
+  UnaryCallHandler(std::map<std::string, RestMapping> mappings, CallHandlerOptions options,
+                   upstream::GenAuthClient* client, common::BoundedExecutor* executor,
+                   common::Clock* clock, std::shared_ptr<const observability::JsonLogger> logger,
+                   observability::MetricsRegistry* metrics);
+
+  absl::Status Execute(const RestMapping& mapping, const google::protobuf::Message& request,
+                       google::protobuf::Message* response, common::TimePoint deadline,
+                       upstream::CallReport* report);
+  void Finish(grpc::ServerUnaryReactor* reactor, const RestMapping& mapping,
+              const google::protobuf::Message& request, const absl::Status& status,
+              const upstream::CallReport& report, common::TimePoint started);
+  common::TimePoint DeadlineFor(const grpc::CallbackServerContext& context) const;
+
+  const std::map<std::string, RestMapping> mappings_;
+  const CallHandlerOptions options_;
+  upstream::GenAuthClient* const client_;
+  common::BoundedExecutor* const executor_;
+  common::Clock* const clock_;
+  const std::shared_ptr<const observability::JsonLogger> logger_;
+  observability::MetricsRegistry* const metrics_;
+  observability::Gauge* const in_flight_;
+  observability::Counter* const shed_;
+  std::atomic<bool> accepting_{true};
+};
+
+}  // namespace genauth::service

@@ -1,0 +1,210 @@
+// Authenticated GenAuth calls with safe retries (see genauth_client.h).
+#include "upstream/genauth_client.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "common/duration.h"
+#include "retry/backoff.h"
+#include "retry/retry_after.h"
+#include "upstream/envelope.h"
+#include "upstream/error_details.h"
+
+namespace genauth::upstream {
+namespace {
+
+// The outcome of one attempt, classified for the retry decision and the caller.
+struct Attempt {
+  absl::Status status;  // OK, or the error the caller gets if this is the last attempt
+  retry::AttemptOutcome outcome;
+  nlohmann::json data;
+  std::optional<common::Duration> retry_after;
+};
+
+const char* OutcomeLabel(const Attempt& attempt) {
+  switch (attempt.outcome.failure) {
+    case retry::AttemptFailure::kNone:
+      return "success";
+    case retry::AttemptFailure::kNotSent:
+      return "not_sent";
+    case retry::AttemptFailure::kSentNoReply:
+      return "timeout";
+    case retry::AttemptFailure::kBrokenReply:
+      return "broken_reply";
+    case retry::AttemptFailure::kStatus:
+      return "genauth_error";
+  }
+  return "unknown";
+}
+
+Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* report) {
+  Attempt attempt;
+  switch (result.failure) {
+    case TransportFailure::kNone:
+      break;
+    case TransportFailure::kNotSent:
+      attempt.outcome.failure = retry::AttemptFailure::kNotSent;
+      attempt.status = absl::UnavailableError(result.detail);
+      SetErrorInfo(attempt.status, reason::kUpstreamUnreachable);
+      return attempt;
+    case TransportFailure::kTimedOut:
+      attempt.outcome.failure = retry::AttemptFailure::kSentNoReply;
+      attempt.status = absl::DeadlineExceededError(result.detail);
+      SetErrorInfo(attempt.status, reason::kUpstreamTimeout);
+      return attempt;
+    case TransportFailure::kBrokenReply:
+    case TransportFailure::kTooLarge:
+      attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
+      attempt.status = absl::UnavailableError(result.detail);
+      SetErrorInfo(attempt.status, result.failure == TransportFailure::kTooLarge
+                                       ? reason::kUpstreamMalformedReply
+                                       : reason::kUpstreamBrokenReply);
+      return attempt;
+  }
+
+  const HttpResponse& response = result.response;
+  report->http_status = response.status;
+  if (!response.retry_after.empty()) {
+    attempt.retry_after = retry::ParseRetryAfter(response.retry_after, wall_now);
+  }
+  std::string why;
+  auto envelope = ParseEnvelope(response.body, &why);
+  if (envelope) {
+    report->genauth_status = envelope->status_code;
+    report->api_code = envelope->api_code;
+    report->request_id = envelope->request_id;
+    if (envelope->status_code == 200) {
+      attempt.data = std::move(envelope->data);
+      return attempt;
+    }
+    attempt.outcome = {retry::AttemptFailure::kStatus, envelope->status_code};
+    std::string message = envelope->message.empty()
+                              ? "GenAuth answered statusCode " +
+                                    std::to_string(envelope->status_code)
+                              : envelope->message;
+    attempt.status = absl::Status(CodeForGenAuthStatus(envelope->status_code), message);
+    SetErrorInfo(attempt.status, reason::kGenAuthError,
+                 {{"statusCode", std::to_string(envelope->status_code)},
+                  {"apiCode", envelope->api_code},
+                  {"requestId", envelope->request_id},
+                  {"httpStatus", std::to_string(response.status)}});
+    return attempt;
+  }
+  if (response.status >= 200 && response.status < 300) {
+    // GenAuth probably processed the call but its reply cannot be read: not provably unprocessed.
+    attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
+    attempt.status = absl::UnavailableError("GenAuth's reply could not be read: " + why +
+                                            " (HTTP " + std::to_string(response.status) + ")");
+    SetErrorInfo(attempt.status, reason::kUpstreamMalformedReply,
+                 {{"httpStatus", std::to_string(response.status)}});
+    return attempt;
+  }
+  // A gateway's error without an envelope: the HTTP status stands in for statusCode.
+  attempt.outcome = {retry::AttemptFailure::kStatus, response.status};
+  attempt.status = absl::Status(CodeForGenAuthStatus(response.status),
+                                "GenAuth answered HTTP " + std::to_string(response.status) +
+                                    " without a JSON envelope");
+  SetErrorInfo(attempt.status, reason::kGenAuthError,
+               {{"httpStatus", std::to_string(response.status)}});
+  return attempt;
+}
+
+}  // namespace
+
+GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transport,
+                             auth::TokenCache* tokens, common::Clock* clock,
+                             common::Random* random, observability::MetricsRegistry* metrics)
+    : options_(std::move(options)),
+      transport_(transport),
+      tokens_(tokens),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics),
+      retries_(metrics->GetCounter("genauth_upstream_retries_total", {},
+                                   "Upstream attempts repeated after a retryable failure")),
+      token_renewals_(metrics->GetCounter("genauth_upstream_token_renewals_total", {},
+                                          "Calls repeated with a new token after a 401")),
+      retries_refused_deadline_(
+          metrics->GetCounter("genauth_upstream_retries_refused_total", {{"why", "deadline"}},
+                              "Retryable failures not retried")) {
+  const std::string& p = options_.header_prefix;
+  fixed_headers_ = {{p + "-sdk-version", options_.sdk_version}, {p + "-lang", options_.lang}};
+  if (!options_.tenant_id.empty()) fixed_headers_.emplace_back(p + "-app-tenant-id", options_.tenant_id);
+  userpool_header_ = p + "-userpool-id";
+}
+
+absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
+                                                   common::TimePoint deadline,
+                                                   CallReport* report) {
+  int retries_done = 0;
+  absl::Status last_error;
+  HttpRequest request;
+  request.method = call.method;
+  request.target = call.target;
+  request.body = call.body;
+
+  for (;;) {
+    common::TimePoint now = clock_->Now();
+    if (now >= deadline) {
+      absl::Status status = absl::DeadlineExceededError(
+          last_error.ok() ? "the deadline passed before GenAuth was called"
+                          : "the deadline passed; last error: " + std::string(last_error.message()));
+      SetErrorInfo(status, reason::kUpstreamTimeout);
+      return status;
+    }
+    auto token = tokens_->Get(deadline);
+    if (!token.ok()) {
+      absl::Status status = token.status();
+      SetErrorInfo(status, status.code() == absl::StatusCode::kDeadlineExceeded
+                               ? reason::kUpstreamTimeout
+                               : reason::kTokenUnavailable);
+      return status;
+    }
+    request.headers = fixed_headers_;
+    request.headers.emplace_back("Authorization", "Bearer " + (*token)->access_token);
+    request.headers.emplace_back(userpool_header_, (*token)->userpool_id);
+
+    now = clock_->Now();
+    ++report->attempts;
+    HttpResult result =
+        transport_->Send(request, std::min<common::Duration>(options_.attempt_timeout, deadline - now));
+    Attempt attempt = Classify(result, clock_->WallNow(), report);
+    metrics_
+        ->GetCounter("genauth_upstream_attempts_total",
+                     {{"rpc", call.rpc}, {"outcome", OutcomeLabel(attempt)}},
+                     "Upstream attempts by RPC and outcome")
+        ->Increment();
+    if (attempt.status.ok()) return std::move(attempt.data);
+
+    if (attempt.outcome.failure == retry::AttemptFailure::kStatus && attempt.outcome.status == 401 &&
+        !report->token_renewed) {
+      // GenAuth refused the token, so it did not process the call: renew and repeat once.
+      tokens_->Invalidate((*token)->access_token);
+      report->token_renewed = true;
+      token_renewals_->Increment();
+      last_error = attempt.status;
+      continue;
+    }
+    if (!retry::IsRetryable(attempt.outcome, call.idempotency) ||
+        retries_done + 1 >= options_.retry.max_attempts) {
+      return attempt.status;
+    }
+    ++retries_done;
+    common::Duration wait = attempt.retry_after
+                                ? *attempt.retry_after
+                                : retry::FullJitterBackoff(options_.retry, retries_done, *random_);
+    now = clock_->Now();
+    if (now + wait >= deadline) {
+      retries_refused_deadline_->Increment();
+      absl::Status status = attempt.status;
+      if (attempt.retry_after) SetRetryInfo(status, *attempt.retry_after);
+      return status;
+    }
+    retries_->Increment();
+    last_error = attempt.status;
+    clock_->SleepUntil(now + wait);
+  }
+}
+
+}  // namespace genauth::upstream

@@ -1,0 +1,78 @@
+// One authenticated GenAuth Management API call, with retries, all within the caller's deadline.
+//
+// Per attempt: take the cached token, send, read the envelope, classify the outcome. A 401 drops the
+// token and repeats the call once with a fresh one (GenAuth did not process a call it refused to
+// authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or the
+// reply's Retry-After, and a wait that would pass the deadline ends the call at once.
+// Thread-safe; one client serves every call.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "auth/token_cache.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "nlohmann/json.hpp"
+#include "observability/metrics.h"
+#include "retry/retry_policy.h"
+#include "upstream/http_transport.h"
+
+namespace genauth::upstream {
+
+struct GenAuthClientOptions {
+  std::string header_prefix = "x-authing";  // or "x-genauth"
+  std::string lang = "zh-CN";
+  std::string tenant_id;    // sent as <prefix>-app-tenant-id when non-empty
+  std::string sdk_version;  // sent as <prefix>-sdk-version, e.g. "genauth-sidecar:0.1.0"
+  retry::RetryPolicy retry;
+  common::Duration attempt_timeout = std::chrono::seconds(10);  // one attempt, at most
+};
+
+struct UpstreamCall {
+  std::string rpc;     // for metrics and logs, e.g. "TriggerWebhook"
+  std::string method;  // "GET" or "POST"
+  std::string target;  // path and URL-encoded query
+  std::string body;    // JSON, for POST
+  retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
+};
+
+// What happened, for the per-RPC log line. Filled whatever the result.
+struct CallReport {
+  int attempts = 0;        // upstream requests sent or tried (the token fetch not included)
+  int http_status = 0;     // of the last reply, 0 when none
+  int genauth_status = 0;  // the last envelope's statusCode, 0 when none
+  std::string api_code;
+  std::string request_id;
+  bool token_renewed = false;  // a 401 made the call fetch a new token
+};
+
+class GenAuthClient {
+ public:
+  // Every pointer must outlive the client.
+  GenAuthClient(GenAuthClientOptions options, HttpTransport* transport, auth::TokenCache* tokens,
+                common::Clock* clock, common::Random* random,
+                observability::MetricsRegistry* metrics);
+
+  // GenAuth's `data` (null when the reply had none), or the error with its ErrorInfo attached.
+  absl::StatusOr<nlohmann::json> Call(const UpstreamCall& call, common::TimePoint deadline,
+                                      CallReport* report);
+
+ private:
+  const GenAuthClientOptions options_;
+  HttpTransport* const transport_;
+  auth::TokenCache* const tokens_;
+  common::Clock* const clock_;
+  common::Random* const random_;
+  observability::MetricsRegistry* const metrics_;
+  observability::Counter* const retries_;
+  observability::Counter* const token_renewals_;
+  observability::Counter* const retries_refused_deadline_;
+  std::vector<std::pair<std::string, std::string>> fixed_headers_;  // built once
+  std::string userpool_header_;
+};
+
+}  // namespace genauth::upstream

@@ -1,0 +1,74 @@
+// Management token fetching (see management_token_fetcher.h).
+#include "upstream/management_token_fetcher.h"
+
+#include <utility>
+
+#include "nlohmann/json.hpp"
+#include "upstream/envelope.h"
+
+namespace genauth::upstream {
+namespace {
+
+// GenAuth's documented default lifetime, for replies that leave expires_in out.
+constexpr std::chrono::seconds kDefaultExpiresIn(7200);
+
+std::string TokenRequestBody(const ManagementTokenFetcherOptions& options) {
+  nlohmann::json body = {{"accessKeyId", options.access_key_id},
+                         {"accessKeySecret", options.access_key_secret}};
+  return body.dump();
+}
+
+}  // namespace
+
+ManagementTokenFetcher::ManagementTokenFetcher(ManagementTokenFetcherOptions options,
+                                               HttpTransport* transport, common::Clock* clock)
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      request_body_(TokenRequestBody(options_)) {}
+
+absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::Fetch(common::TimePoint deadline) {
+  const common::TimePoint now = clock_->Now();
+  if (now >= deadline) return absl::DeadlineExceededError("no time left to fetch a token");
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/api/v3/get-management-token";
+  request.headers = {{options_.header_prefix + "-sdk-version", options_.sdk_version},
+                     {options_.header_prefix + "-lang", options_.lang}};
+  request.body = request_body_;
+  HttpResult result = transport_->Send(request, deadline - now);
+  if (result.failure != TransportFailure::kNone) {
+    return absl::UnavailableError("token endpoint: " + result.detail);
+  }
+  std::string why;
+  auto envelope = ParseEnvelope(result.response.body, &why);
+  if (!envelope) {
+    return absl::UnavailableError("token endpoint answered HTTP " +
+                                  std::to_string(result.response.status) + " and " + why);
+  }
+  if (envelope->status_code != 200) {
+    std::string message = "token endpoint refused the access key: statusCode " +
+                          std::to_string(envelope->status_code);
+    if (!envelope->message.empty()) message += " (" + envelope->message + ")";
+    if (!envelope->request_id.empty()) message += ", requestId " + envelope->request_id;
+    return absl::UnavailableError(message);
+  }
+  const nlohmann::json& data = envelope->data;
+  auto token = data.is_object() ? data.find("access_token") : data.end();
+  if (!data.is_object() || token == data.end() || !token->is_string() ||
+      token->get<std::string>().empty()) {
+    return absl::UnavailableError("token endpoint reply has no data.access_token");
+  }
+  auth::FetchedToken fetched;
+  fetched.access_token = token->get<std::string>();
+  fetched.expires_in = kDefaultExpiresIn;
+  if (auto it = data.find("expires_in"); it != data.end()) {
+    if (!it->is_number()) {
+      return absl::UnavailableError("token endpoint reply has a non-numeric expires_in");
+    }
+    fetched.expires_in = std::chrono::seconds(it->get<int64_t>());
+  }
+  return fetched;
+}
+
+}  // namespace genauth::upstream

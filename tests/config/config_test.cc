@@ -1,0 +1,673 @@
+// Tests of ParseConfig and Usage with an in-memory environment and file system (no real files).
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace genauth::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Each;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+// Distinctive, so that any echo of it in an error is unmistakable.
+constexpr char kSecret[] = "S3cr3t-Zq9vWx-do-not-print";
+
+struct Fixture {
+  std::map<std::string, std::string> env = {
+      {"GENAUTH_ACCESS_KEY_ID", "key-id"},
+      {"GENAUTH_ACCESS_KEY_SECRET", kSecret},
+  };
+  std::vector<std::string> args;
+  std::map<std::string, std::string> files;
+
+  ParseResult Parse() const {
+    ConfigSource source;
+    source.env = env;
+    source.args = args;
+    auto files_copy = files;
+    source.read_file = [files_copy](const std::string& path) -> std::optional<std::string> {
+      auto it = files_copy.find(path);
+      if (it == files_copy.end()) return std::nullopt;
+      return it->second;
+    };
+    return ParseConfig(source);
+  }
+};
+
+std::string JoinErrors(const ParseResult& r) {
+  std::string all;
+  for (const auto& e : r.errors) all += e + "\n";
+  return all;
+}
+
+Config MustParse(const Fixture& f) {
+  ParseResult r = f.Parse();
+  EXPECT_THAT(r.errors, IsEmpty()) << JoinErrors(r);
+  EXPECT_TRUE(r.config.has_value());
+  return r.config.value_or(Config{});
+}
+
+// The single error of a parse expected to fail in exactly one place.
+std::string OnlyError(const Fixture& f) {
+  ParseResult r = f.Parse();
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_THAT(r.errors, SizeIs(1)) << JoinErrors(r);
+  return r.errors.empty() ? "" : r.errors.front();
+}
+
+TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
+  Fixture f;
+  Config c = MustParse(f);
+  EXPECT_EQ(c.genauth_host, "https://api.genauth.ai");
+  EXPECT_EQ(c.access_key_id, "key-id");
+  EXPECT_EQ(c.access_key_secret, kSecret);
+  EXPECT_EQ(c.access_key_secret_file, "");
+  EXPECT_EQ(c.tenant_id, "");
+  EXPECT_EQ(c.header_prefix, "x-authing");
+  EXPECT_EQ(c.lang, "zh-CN");
+  EXPECT_EQ(c.ca_file, "");
+  EXPECT_FALSE(c.allow_insecure_http);
+  EXPECT_EQ(c.grpc_listen, "127.0.0.1:50051");
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.default_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(c.attempt_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(c.max_attempts, 3);
+  EXPECT_EQ(c.retry_base_delay, std::chrono::milliseconds(100));
+  EXPECT_EQ(c.retry_max_delay, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c.worker_threads, 32);
+  EXPECT_EQ(c.max_queued_calls, 256);
+  EXPECT_EQ(c.shutdown_grace, std::chrono::milliseconds(10000));
+}
+
+TEST(ConfigTest, EmptyEnvironmentValuesCountAsUnset) {
+  Fixture f;
+  for (const char* name :
+       {"GENAUTH_HOST", "GENAUTH_TENANT_ID", "GENAUTH_HEADER_PREFIX", "GENAUTH_LANG",
+        "GENAUTH_CA_FILE", "GENAUTH_ALLOW_INSECURE_HTTP", "GENAUTH_ACCESS_KEY_SECRET_FILE",
+        "SIDECAR_LOG_LEVEL", "SIDECAR_DEFAULT_TIMEOUT", "SIDECAR_MAX_ATTEMPTS"}) {
+    f.env[name] = "";
+  }
+  Config c = MustParse(f);
+  EXPECT_EQ(c.genauth_host, "https://api.genauth.ai");
+  EXPECT_EQ(c.max_attempts, 3);
+  EXPECT_EQ(c.access_key_secret, kSecret);
+}
+
+TEST(ConfigTest, MissingRequiredSettings) {
+  Fixture f;
+  f.env.clear();
+  ParseResult r = f.Parse();
+  ASSERT_THAT(r.errors, SizeIs(2)) << JoinErrors(r);
+  EXPECT_THAT(r.errors[0], HasSubstr("GENAUTH_ACCESS_KEY_ID"));
+  EXPECT_THAT(r.errors[1], AllOf(HasSubstr("GENAUTH_ACCESS_KEY_SECRET"),
+                                 HasSubstr("GENAUTH_ACCESS_KEY_SECRET_FILE")));
+}
+
+// One setting at a time: the value as given and what ends up in Config.
+struct HappyCase {
+  std::string env;
+  std::string value;
+  std::function<void(const Config&)> check;
+};
+
+class HappyPathTest : public ::testing::TestWithParam<HappyCase> {};
+
+TEST_P(HappyPathTest, FromEnvironment) {
+  Fixture f;
+  f.files["/etc/ca.pem"] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  f.env[GetParam().env] = GetParam().value;
+  GetParam().check(MustParse(f));
+}
+
+TEST_P(HappyPathTest, FromFlag) {
+  Fixture f;
+  f.files["/etc/ca.pem"] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  std::string flag = "--" + GetParam().env;
+  for (char& ch : flag) {
+    ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  f.args = {flag + "=" + GetParam().value};
+  GetParam().check(MustParse(f));
+}
+
+using std::chrono::milliseconds;
+
+INSTANTIATE_TEST_SUITE_P(
+    EachSetting, HappyPathTest,
+    ::testing::Values(
+        HappyCase{
+            "GENAUTH_HOST", "https://genauth.example.com:8443",
+            [](const Config& c) { EXPECT_EQ(c.genauth_host, "https://genauth.example.com:8443"); }},
+        HappyCase{"GENAUTH_HOST", "HTTPS://API.Example.COM/",
+                  [](const Config& c) { EXPECT_EQ(c.genauth_host, "https://api.example.com"); }},
+        HappyCase{"GENAUTH_HOST", "https://[2001:db8::1]:443",
+                  [](const Config& c) { EXPECT_EQ(c.genauth_host, "https://[2001:db8::1]:443"); }},
+        HappyCase{"GENAUTH_ACCESS_KEY_ID", "AKID-123",
+                  [](const Config& c) { EXPECT_EQ(c.access_key_id, "AKID-123"); }},
+        HappyCase{"GENAUTH_TENANT_ID", "tenant-7",
+                  [](const Config& c) { EXPECT_EQ(c.tenant_id, "tenant-7"); }},
+        HappyCase{"GENAUTH_HEADER_PREFIX", "x-genauth",
+                  [](const Config& c) { EXPECT_EQ(c.header_prefix, "x-genauth"); }},
+        HappyCase{"GENAUTH_HEADER_PREFIX", "X-Authing",
+                  [](const Config& c) { EXPECT_EQ(c.header_prefix, "x-authing"); }},
+        HappyCase{"GENAUTH_LANG", "en-US", [](const Config& c) { EXPECT_EQ(c.lang, "en-US"); }},
+        HappyCase{"GENAUTH_LANG", "ja-jp", [](const Config& c) { EXPECT_EQ(c.lang, "ja-JP"); }},
+        HappyCase{"GENAUTH_LANG", "zh-TW", [](const Config& c) { EXPECT_EQ(c.lang, "zh-TW"); }},
+        HappyCase{"GENAUTH_CA_FILE", "/etc/ca.pem",
+                  [](const Config& c) { EXPECT_EQ(c.ca_file, "/etc/ca.pem"); }},
+        HappyCase{"GENAUTH_ALLOW_INSECURE_HTTP", "YES",
+                  [](const Config& c) { EXPECT_TRUE(c.allow_insecure_http); }},
+        HappyCase{"GENAUTH_ALLOW_INSECURE_HTTP", "1",
+                  [](const Config& c) { EXPECT_TRUE(c.allow_insecure_http); }},
+        HappyCase{"GENAUTH_ALLOW_INSECURE_HTTP", "False",
+                  [](const Config& c) { EXPECT_FALSE(c.allow_insecure_http); }},
+        HappyCase{"GENAUTH_ALLOW_INSECURE_HTTP", "no",
+                  [](const Config& c) { EXPECT_FALSE(c.allow_insecure_http); }},
+        HappyCase{"SIDECAR_GRPC_LISTEN", "0.0.0.0:9000",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_listen, "0.0.0.0:9000"); }},
+        HappyCase{"SIDECAR_GRPC_LISTEN", "localhost:0",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_listen, "localhost:0"); }},
+        HappyCase{"SIDECAR_GRPC_LISTEN", "[::]:50051",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_listen, "[::]:50051"); }},
+        HappyCase{"SIDECAR_GRPC_LISTEN", "unix:/run/sidecar/grpc.sock",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_listen, "unix:/run/sidecar/grpc.sock"); }},
+        HappyCase{"SIDECAR_LOG_LEVEL", "DEBUG",
+                  [](const Config& c) { EXPECT_EQ(c.log_level, "debug"); }},
+        HappyCase{"SIDECAR_LOG_LEVEL", "off",
+                  [](const Config& c) { EXPECT_EQ(c.log_level, "off"); }},
+        HappyCase{"SIDECAR_DEFAULT_TIMEOUT", "1.5m",
+                  [](const Config& c) { EXPECT_EQ(c.default_timeout, milliseconds(90000)); }},
+        HappyCase{"SIDECAR_DEFAULT_TIMEOUT", "1h",
+                  [](const Config& c) { EXPECT_EQ(c.default_timeout, milliseconds(3600000)); }},
+        HappyCase{"SIDECAR_ATTEMPT_TIMEOUT", "250ms",
+                  [](const Config& c) { EXPECT_EQ(c.attempt_timeout, milliseconds(250)); }},
+        HappyCase{"SIDECAR_ATTEMPT_TIMEOUT", "10us",  // rounded up, never to zero
+                  [](const Config& c) { EXPECT_EQ(c.attempt_timeout, milliseconds(1)); }},
+        HappyCase{"SIDECAR_MAX_ATTEMPTS", "10",
+                  [](const Config& c) { EXPECT_EQ(c.max_attempts, 10); }},
+        HappyCase{"SIDECAR_MAX_ATTEMPTS", "1",
+                  [](const Config& c) { EXPECT_EQ(c.max_attempts, 1); }},
+        HappyCase{"SIDECAR_RETRY_BASE_DELAY", "50ms",
+                  [](const Config& c) { EXPECT_EQ(c.retry_base_delay, milliseconds(50)); }},
+        HappyCase{"SIDECAR_RETRY_MAX_DELAY", "100ms",  // equal to the default base is fine
+                  [](const Config& c) { EXPECT_EQ(c.retry_max_delay, milliseconds(100)); }},
+        HappyCase{"SIDECAR_WORKER_THREADS", "1024",
+                  [](const Config& c) { EXPECT_EQ(c.worker_threads, 1024); }},
+        HappyCase{"SIDECAR_MAX_QUEUED_CALLS", "0",
+                  [](const Config& c) { EXPECT_EQ(c.max_queued_calls, 0); }},
+        HappyCase{"SIDECAR_SHUTDOWN_GRACE", "0s",
+                  [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(0)); }},
+        HappyCase{"SIDECAR_SHUTDOWN_GRACE", "10m",
+                  [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(600000)); }}));
+
+TEST(ConfigTest, FlagsOverrideEnvironment) {
+  Fixture f;
+  f.env["SIDECAR_LOG_LEVEL"] = "error";
+  f.env["SIDECAR_MAX_ATTEMPTS"] = "2";
+  f.args = {"--sidecar-log-level=trace", "--sidecar-max-attempts", "7"};
+  Config c = MustParse(f);
+  EXPECT_EQ(c.log_level, "trace");
+  EXPECT_EQ(c.max_attempts, 7);
+}
+
+TEST(ConfigTest, FlagWithSeparateValueAndWithEquals) {
+  Fixture f;
+  f.args = {"--genauth-host", "https://a.example.com", "--genauth-tenant-id=t1",
+            "--sidecar-grpc-listen", "unix:/tmp/s.sock"};
+  Config c = MustParse(f);
+  EXPECT_EQ(c.genauth_host, "https://a.example.com");
+  EXPECT_EQ(c.tenant_id, "t1");
+  EXPECT_EQ(c.grpc_listen, "unix:/tmp/s.sock");
+}
+
+TEST(ConfigTest, EmptyFlagValueClearsEnvironment) {
+  Fixture f;
+  f.env["GENAUTH_TENANT_ID"] = "inherited";
+  f.args = {"--genauth-tenant-id="};
+  EXPECT_EQ(MustParse(f).tenant_id, "");
+}
+
+TEST(ConfigTest, BareBooleanFlagMeansTrue) {
+  Fixture f;
+  f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "false";
+  f.args = {"--genauth-allow-insecure-http", "--genauth-host=http://genauth.internal"};
+  Config c = MustParse(f);
+  EXPECT_TRUE(c.allow_insecure_http);
+  EXPECT_EQ(c.genauth_host, "http://genauth.internal");
+}
+
+TEST(ConfigTest, BareBooleanFlagDoesNotTakeTheNextArgument) {
+  Fixture f;
+  f.args = {"--genauth-allow-insecure-http", "false"};
+  std::string error = OnlyError(f);
+  EXPECT_THAT(error, AllOf(HasSubstr("unexpected argument \"false\""),
+                           HasSubstr("--genauth-allow-insecure-http=false")));
+}
+
+TEST(ConfigTest, BooleanFlagWithValue) {
+  Fixture f;
+  f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "true";
+  f.args = {"--genauth-allow-insecure-http=no"};
+  EXPECT_FALSE(MustParse(f).allow_insecure_http);
+}
+
+TEST(ConfigTest, Help) {
+  for (const char* flag : {"--help", "-h"}) {
+    Fixture f;
+    f.args = {flag};
+    EXPECT_TRUE(f.Parse().help_requested) << flag;
+  }
+  Fixture f;
+  EXPECT_FALSE(f.Parse().help_requested);
+}
+
+TEST(ConfigTest, UnknownFlag) {
+  Fixture f;
+  f.args = {"--genauth-hots=https://x.example.com", "-v"};
+  ParseResult r = f.Parse();
+  ASSERT_THAT(r.errors, SizeIs(2)) << JoinErrors(r);
+  EXPECT_EQ(r.errors[0], "unknown flag --genauth-hots (see --help)");
+  EXPECT_THAT(r.errors[1], HasSubstr("unknown flag -v"));
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(ConfigTest, UnknownFlagSwallowsItsValueSoAMisspeltSecretIsNotEchoed) {
+  Fixture f;
+  f.args = {"--genauth-acess-key-secret", "typed-secret-value", "--sidecar-log-level=warn"};
+  ParseResult r = f.Parse();
+  ASSERT_THAT(r.errors, SizeIs(1)) << JoinErrors(r);
+  EXPECT_THAT(r.errors[0], HasSubstr("unknown flag --genauth-acess-key-secret"));
+  EXPECT_THAT(r.errors[0], Not(HasSubstr("typed-secret-value")));
+}
+
+TEST(ConfigTest, UnexpectedPositionalArgument) {
+  Fixture f;
+  f.args = {"serve"};
+  EXPECT_THAT(OnlyError(f), HasSubstr("unexpected argument \"serve\""));
+}
+
+TEST(ConfigTest, FlagMissingItsValue) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--sidecar-log-level"},
+                                             {"--sidecar-log-level", "--sidecar-max-attempts=2"},
+                                             {"--sidecar-log-level", "--help"}}) {
+    Fixture f;
+    f.args = args;
+    std::string error = OnlyError(f);
+    EXPECT_THAT(error, AllOf(HasSubstr("--sidecar-log-level"), HasSubstr("SIDECAR_LOG_LEVEL"),
+                             HasSubstr("needs a value")));
+  }
+}
+
+TEST(ConfigTest, FlagFollowedByAnotherFlagLacksItsValue) {
+  Fixture f;
+  f.args = {"--sidecar-log-level", "--bogus"};
+  ParseResult r = f.Parse();
+  ASSERT_THAT(r.errors, SizeIs(2)) << JoinErrors(r);
+  EXPECT_THAT(r.errors[0], HasSubstr("flag --sidecar-log-level (SIDECAR_LOG_LEVEL) needs a value"));
+  EXPECT_THAT(r.errors[1], HasSubstr("unknown flag --bogus"));
+}
+
+TEST(ConfigTest, NegativeNumberIsAValueNotAFlag) {
+  Fixture f;
+  f.args = {"--sidecar-max-queued-calls", "-1"};
+  EXPECT_THAT(OnlyError(f), HasSubstr("SIDECAR_MAX_QUEUED_CALLS=\"-1\""));
+}
+
+TEST(ConfigTest, SecretFlagValueMayStartWithDashes) {
+  Fixture f;
+  f.args = {"--genauth-access-key-secret", "--dashing-secret"};
+  EXPECT_EQ(MustParse(f).access_key_secret, "--dashing-secret");
+}
+
+TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
+  Fixture f;
+  f.env = {
+      {"GENAUTH_HOST", "ftp://x"},          {"GENAUTH_ACCESS_KEY_ID", "has space"},
+      {"GENAUTH_HEADER_PREFIX", "x-other"}, {"GENAUTH_LANG", "fr-FR"},
+      {"SIDECAR_GRPC_LISTEN", "nowhere"},   {"SIDECAR_LOG_LEVEL", "verbose"},
+      {"SIDECAR_MAX_ATTEMPTS", "abc"},      {"SIDECAR_WORKER_THREADS", "0"},
+      {"SIDECAR_DEFAULT_TIMEOUT", "10"},    {"SIDECAR_SHUTDOWN_GRACE", "11m"},
+  };
+  f.args = {"--sidecar-max-queued-calls=-1"};
+  ParseResult r = f.Parse();
+  EXPECT_FALSE(r.config.has_value());
+  const std::vector<std::string> expected = {
+      "GENAUTH_HOST",
+      "GENAUTH_ACCESS_KEY_ID",
+      "GENAUTH_ACCESS_KEY_SECRET",
+      "GENAUTH_HEADER_PREFIX",
+      "GENAUTH_LANG",
+      "SIDECAR_GRPC_LISTEN",
+      "SIDECAR_LOG_LEVEL",
+      "SIDECAR_DEFAULT_TIMEOUT",
+      "SIDECAR_MAX_ATTEMPTS",
+      "SIDECAR_WORKER_THREADS",
+      "SIDECAR_MAX_QUEUED_CALLS",
+      "SIDECAR_SHUTDOWN_GRACE",
+  };
+  ASSERT_THAT(r.errors, SizeIs(expected.size())) << JoinErrors(r);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_THAT(r.errors[i], HasSubstr(expected[i])) << i;
+  }
+  EXPECT_EQ(r.errors[8], "SIDECAR_MAX_ATTEMPTS=\"abc\": expected a whole number from 1 to 10");
+  EXPECT_EQ(r.errors[10],
+            "SIDECAR_MAX_QUEUED_CALLS=\"-1\" (from --sidecar-max-queued-calls): expected a whole "
+            "number from 0 to 100000");
+}
+
+TEST(ConfigTest, SecretNeverAppearsInErrors) {
+  std::vector<Fixture> cases(5);
+  // Secret given with other errors, and from a flag.
+  cases[0].env["SIDECAR_MAX_ATTEMPTS"] = "0";
+  cases[0].args = {std::string("--genauth-access-key-secret=") + kSecret, "--bogus"};
+  // Both the secret and the file.
+  cases[1].env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+  cases[1].files["/s"] = kSecret;
+  // File content that is not a bare secret.
+  cases[2].env.erase("GENAUTH_ACCESS_KEY_SECRET");
+  cases[2].env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+  cases[2].files["/s"] = std::string("key: ") + kSecret + "\n";
+  // A secret with a space in it.
+  cases[3].env["GENAUTH_ACCESS_KEY_SECRET"] = std::string(kSecret) + " " + kSecret;
+  // Secret given to a flag whose next argument looks like a flag.
+  cases[4].args = {"--genauth-access-key-secret", std::string("--") + kSecret, "--x"};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    ParseResult r = cases[i].Parse();
+    EXPECT_THAT(r.errors, Not(IsEmpty())) << i;
+    EXPECT_THAT(r.errors, Each(Not(HasSubstr(kSecret)))) << i << ":\n" << JoinErrors(r);
+  }
+}
+
+TEST(ConfigTest, BothSecretAndFileIsAnError) {
+  Fixture f;
+  f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+  f.files["/s"] = "x";
+  EXPECT_THAT(OnlyError(f), AllOf(HasSubstr("GENAUTH_ACCESS_KEY_SECRET and "
+                                            "GENAUTH_ACCESS_KEY_SECRET_FILE are both set"),
+                                  HasSubstr("exactly one")));
+}
+
+TEST(ConfigTest, SecretFileIsReadAndTrimmed) {
+  Fixture f;
+  f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+  f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/var/run/secrets/genauth/secret";
+  f.files["/var/run/secrets/genauth/secret"] = std::string(kSecret) + " \r\n\n\t";
+  Config c = MustParse(f);
+  EXPECT_EQ(c.access_key_secret, kSecret);
+  EXPECT_EQ(c.access_key_secret_file, "/var/run/secrets/genauth/secret");
+}
+
+TEST(ConfigTest, SecretFromEnvironmentIsTrimmed) {
+  Fixture f;
+  f.env["GENAUTH_ACCESS_KEY_SECRET"] = std::string(kSecret) + "\n";
+  EXPECT_EQ(MustParse(f).access_key_secret, kSecret);
+}
+
+TEST(ConfigTest, SecretFileProblems) {
+  struct Case {
+    std::optional<std::string> content;  // nullopt: unreadable
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {std::nullopt, "GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\": cannot read the file"},
+           {"", "the file is empty"},
+           {" \n\n", "the file is empty"},
+           {"two\nlines", "whitespace or control characters"}}) {
+    Fixture f;
+    f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+    f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+    if (c.content) f.files["/s"] = *c.content;
+    std::string error = OnlyError(f);
+    EXPECT_THAT(error,
+                AllOf(HasSubstr("GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\""), HasSubstr(c.expected)));
+  }
+}
+
+TEST(ConfigTest, MissingSourceReadFileMeansUnreadable) {
+  ConfigSource source;
+  source.env = {{"GENAUTH_ACCESS_KEY_ID", "id"}, {"GENAUTH_ACCESS_KEY_SECRET_FILE", "/s"}};
+  ParseResult r = ParseConfig(source);
+  ASSERT_THAT(r.errors, SizeIs(1));
+  EXPECT_THAT(r.errors[0], HasSubstr("cannot read the file"));
+}
+
+TEST(ConfigTest, CaFileProblems) {
+  Fixture f;
+  f.env["GENAUTH_CA_FILE"] = "/missing.pem";
+  EXPECT_EQ(OnlyError(f), "GENAUTH_CA_FILE=\"/missing.pem\": cannot read the file");
+  f.env["GENAUTH_CA_FILE"] = "/key.pem";
+  f.files["/key.pem"] = "-----BEGIN PRIVATE KEY-----\n";
+  EXPECT_THAT(OnlyError(f), HasSubstr("expected a PEM file"));
+}
+
+TEST(ConfigTest, PlainHttpToNonLoopbackIsRefused) {
+  Fixture f;
+  f.env["GENAUTH_HOST"] = "http://genauth.example.com";
+  std::string error = OnlyError(f);
+  EXPECT_THAT(error, AllOf(HasSubstr("GENAUTH_HOST=\"http://genauth.example.com\""),
+                           HasSubstr("GENAUTH_ALLOW_INSECURE_HTTP=true"),
+                           HasSubstr("--genauth-allow-insecure-http")));
+}
+
+TEST(ConfigTest, PlainHttpToLookalikeOfLoopbackIsRefused) {
+  for (const char* host : {"http://127.0.0.1.example.com", "http://localhost.example.com",
+                           "http://128.0.0.1", "http://[::2]"}) {
+    Fixture f;
+    f.env["GENAUTH_HOST"] = host;
+    EXPECT_THAT(OnlyError(f), HasSubstr("loopback")) << host;
+  }
+}
+
+TEST(ConfigTest, PlainHttpToLoopbackIsAccepted) {
+  for (const char* host : {"http://localhost:8080", "http://127.0.0.1:3000", "http://127.9.8.7",
+                           "http://[::1]:8080", "http://LOCALHOST"}) {
+    Fixture f;
+    f.env["GENAUTH_HOST"] = host;
+    Config c = MustParse(f);
+    EXPECT_EQ(c.genauth_host.rfind("http://", 0), 0u) << host;
+  }
+}
+
+TEST(ConfigTest, InsecureSettingAllowsPlainHttp) {
+  Fixture f;
+  f.env["GENAUTH_HOST"] = "http://genauth.internal:8080";
+  f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "true";
+  EXPECT_EQ(MustParse(f).genauth_host, "http://genauth.internal:8080");
+}
+
+TEST(ConfigTest, TrailingSlashesAreStripped) {
+  for (const char* host : {"https://api.example.com/", "https://api.example.com///"}) {
+    Fixture f;
+    f.env["GENAUTH_HOST"] = host;
+    EXPECT_EQ(MustParse(f).genauth_host, "https://api.example.com") << host;
+  }
+}
+
+TEST(ConfigTest, BadHosts) {
+  for (const char* host :
+       {"api.genauth.ai", "ftp://api.genauth.ai", "https://", "https:///", "https://a.com/v3",
+        "https://a.com?x=1", "https://a.com#f", "https://user:pw@a.com", "https://a.com:0",
+        "https://a.com:65536", "https://a.com:80x", "https://a b.com", "https://[::1",
+        "https://[zz]:1", "https://::1"}) {
+    Fixture f;
+    f.env["GENAUTH_HOST"] = host;
+    std::string error = OnlyError(f);
+    EXPECT_THAT(error, AllOf(HasSubstr("GENAUTH_HOST="), HasSubstr("expected"))) << host;
+  }
+}
+
+TEST(ConfigTest, BadListenAddresses) {
+  for (const char* listen : {"50051", ":50051", "example.com:50051", "127.0.0.1", "127.0.0.1:65536",
+                             "127.0.0.1:-1", "256.0.0.1:1", "::1:50051", "[::1]", "[nope]:1",
+                             "unix:", "unix:/", "unix:relative.sock", "unix:/a b"}) {
+    Fixture f;
+    f.env["SIDECAR_GRPC_LISTEN"] = listen;
+    EXPECT_THAT(OnlyError(f), AllOf(HasSubstr("SIDECAR_GRPC_LISTEN="), HasSubstr("expected")))
+        << listen;
+  }
+}
+
+TEST(ConfigTest, UnixSocketPathLengthIsChecked) {
+  Fixture f;
+  f.env["SIDECAR_GRPC_LISTEN"] = "unix:/" + std::string(107, 'a');
+  EXPECT_THAT(OnlyError(f), HasSubstr("at most 107 bytes"));
+  f.env["SIDECAR_GRPC_LISTEN"] = "unix:/" + std::string(106, 'a');
+  MustParse(f);
+}
+
+TEST(ConfigTest, EmptyListenAddressIsAnError) {
+  Fixture f;
+  f.env["SIDECAR_GRPC_LISTEN"] = "";
+  EXPECT_THAT(OnlyError(f), HasSubstr("SIDECAR_GRPC_LISTEN is set but empty"));
+}
+
+TEST(ConfigTest, BadBoolean) {
+  Fixture f;
+  f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "maybe";
+  EXPECT_EQ(OnlyError(f),
+            "GENAUTH_ALLOW_INSECURE_HTTP=\"maybe\": expected true/false, 1/0 or yes/no");
+}
+
+TEST(ConfigTest, BadDurations) {
+  struct Case {
+    std::string env;
+    std::string value;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"SIDECAR_DEFAULT_TIMEOUT", "10"},
+           {"SIDECAR_DEFAULT_TIMEOUT", "0s"},
+           {"SIDECAR_DEFAULT_TIMEOUT", "61m"},
+           {"SIDECAR_ATTEMPT_TIMEOUT", "-1s"},
+           {"SIDECAR_ATTEMPT_TIMEOUT", "2h"},
+           {"SIDECAR_ATTEMPT_TIMEOUT", "1 s"},
+           {"SIDECAR_RETRY_BASE_DELAY", "0ms"},
+           {"SIDECAR_RETRY_BASE_DELAY", "fast"},
+           {"SIDECAR_RETRY_MAX_DELAY", "1d"},
+           {"SIDECAR_SHUTDOWN_GRACE", "10m1s"},
+           {"SIDECAR_SHUTDOWN_GRACE", "601s"},
+       }) {
+    Fixture f;
+    f.env[c.env] = c.value;
+    EXPECT_THAT(OnlyError(f),
+                AllOf(HasSubstr(c.env + "=\"" + c.value + "\""), HasSubstr("expected a duration")))
+        << c.env << "=" << c.value;
+  }
+}
+
+TEST(ConfigTest, DurationsRoundUpToWholeMilliseconds) {
+  Fixture f;
+  f.env["SIDECAR_RETRY_BASE_DELAY"] = "1500us";
+  f.env["SIDECAR_SHUTDOWN_GRACE"] = "1ns";
+  Config c = MustParse(f);
+  EXPECT_EQ(c.retry_base_delay, milliseconds(2));
+  EXPECT_EQ(c.shutdown_grace, milliseconds(1));
+}
+
+TEST(ConfigTest, RetryMaxDelayBelowBase) {
+  Fixture f;
+  f.env["SIDECAR_RETRY_MAX_DELAY"] = "50ms";
+  EXPECT_EQ(OnlyError(f),
+            "SIDECAR_RETRY_MAX_DELAY=\"50ms\": expected at least SIDECAR_RETRY_BASE_DELAY "
+            "(default), which is 100ms");
+
+  Fixture g;
+  g.env["SIDECAR_RETRY_BASE_DELAY"] = "5s";
+  EXPECT_EQ(OnlyError(g),
+            "SIDECAR_RETRY_MAX_DELAY (default 2s): expected at least "
+            "SIDECAR_RETRY_BASE_DELAY=\"5s\", which is 5s");
+}
+
+TEST(ConfigTest, BadIntegers) {
+  struct Case {
+    std::string env;
+    std::string value;
+    std::string range;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"SIDECAR_MAX_ATTEMPTS", "0", "1 to 10"},
+           {"SIDECAR_MAX_ATTEMPTS", "11", "1 to 10"},
+           {"SIDECAR_MAX_ATTEMPTS", "3x", "1 to 10"},
+           {"SIDECAR_MAX_ATTEMPTS", "+3", "1 to 10"},
+           {"SIDECAR_MAX_ATTEMPTS", " 3", "1 to 10"},
+           {"SIDECAR_MAX_ATTEMPTS", "3.0", "1 to 10"},
+           {"SIDECAR_WORKER_THREADS", "1025", "1 to 1024"},
+           {"SIDECAR_WORKER_THREADS", "99999999999999999999999", "1 to 1024"},
+           {"SIDECAR_MAX_QUEUED_CALLS", "100001", "0 to 100000"},
+           {"SIDECAR_MAX_QUEUED_CALLS", "-1", "0 to 100000"},
+       }) {
+    Fixture f;
+    f.env[c.env] = c.value;
+    EXPECT_EQ(OnlyError(f),
+              c.env + "=\"" + c.value + "\": expected a whole number from " + c.range);
+  }
+}
+
+TEST(ConfigTest, BadEnumerationsAndIdentifiers) {
+  struct Case {
+    std::string env;
+    std::string value;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"GENAUTH_HEADER_PREFIX", "x-foo", "expected one of x-authing, x-genauth"},
+           {"GENAUTH_LANG", "fr", "expected one of zh-CN, en-US, ja-JP, zh-TW"},
+           {"SIDECAR_LOG_LEVEL", "warning", "expected one of trace, debug, info, warn, error, off"},
+           {"GENAUTH_ACCESS_KEY_ID", "id\twith tab", "expected no whitespace"},
+           {"GENAUTH_TENANT_ID", "t\r\nX-Injected: 1", "expected no whitespace"},
+       }) {
+    Fixture f;
+    f.env[c.env] = c.value;
+    EXPECT_THAT(OnlyError(f), AllOf(HasSubstr(c.env + "="), HasSubstr(c.expected))) << c.env;
+  }
+}
+
+TEST(ConfigTest, ErrorValuesAreEscapedOntoOneLine) {
+  Fixture f;
+  f.env["GENAUTH_TENANT_ID"] = "a\nb\x01";
+  EXPECT_EQ(OnlyError(f),
+            "GENAUTH_TENANT_ID=\"a\\nb\\x01\": expected no whitespace or control characters");
+}
+
+TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
+  const std::string usage = Usage();
+  for (const char* name :
+       {"GENAUTH_HOST", "GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET",
+        "GENAUTH_ACCESS_KEY_SECRET_FILE", "GENAUTH_TENANT_ID", "GENAUTH_HEADER_PREFIX",
+        "GENAUTH_LANG", "GENAUTH_CA_FILE", "GENAUTH_ALLOW_INSECURE_HTTP", "SIDECAR_GRPC_LISTEN",
+        "SIDECAR_LOG_LEVEL", "SIDECAR_DEFAULT_TIMEOUT", "SIDECAR_ATTEMPT_TIMEOUT",
+        "SIDECAR_MAX_ATTEMPTS", "SIDECAR_RETRY_BASE_DELAY", "SIDECAR_RETRY_MAX_DELAY",
+        "SIDECAR_WORKER_THREADS", "SIDECAR_MAX_QUEUED_CALLS", "SIDECAR_SHUTDOWN_GRACE"}) {
+    std::string flag = "--";
+    for (const char* p = name; *p != '\0'; ++p) {
+      flag += *p == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+    }
+    EXPECT_THAT(usage, HasSubstr(std::string(name) + " ")) << name;
+    EXPECT_THAT(usage, HasSubstr(flag + " ")) << flag;
+  }
+  for (const char* default_text : {"https://api.genauth.ai", "x-authing", "zh-CN",
+                                   "127.0.0.1:50051", "10s", "100ms", "2s", "256", "--help"}) {
+    EXPECT_THAT(usage, HasSubstr(default_text));
+  }
+  size_t start = 0;
+  while (start < usage.size()) {
+    size_t end = usage.find('\n', start);
+    EXPECT_LE(end - start, 100u) << usage.substr(start, end - start);
+    start = end + 1;
+  }
+}
+
+}  // namespace
+}  // namespace genauth::config
