@@ -82,7 +82,8 @@ absl::StatusOr<std::shared_ptr<const ManagementToken>> TokenCache::Get(common::T
         fast_failures_->Increment();
         return TokenUnavailable(last_error_);
       }
-      fetch_wanted_ = true;
+      // A fetch already under way serves this caller too: asking again would fetch twice.
+      if (!fetch_in_flight_) fetch_wanted_ = true;
       asked = true;
       ++waiting_;
       wait_count.count = &waiting_;

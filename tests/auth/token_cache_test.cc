@@ -1,0 +1,310 @@
+// The token cache on a fake clock: single flight, refresh ahead of expiry, backoff after failures,
+// invalidation on 401, userpool claim. The refresher thread is not started: the test plays it by
+// calling RunDueFetch(), so every step is deterministic.
+#include "auth/token_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "spdlog/sinks/null_sink.h"
+
+namespace genauth::auth {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// A TokenFetcher that returns scripted results, counts calls and can hold a fetch open.
+class ScriptedFetcher final : public TokenFetcher {
+ public:
+  absl::StatusOr<FetchedToken> Fetch(common::TimePoint /*deadline*/) override {
+    ++calls;
+    if (gate.valid()) gate.wait();
+    std::lock_guard<std::mutex> lock(mu);
+    if (results.empty()) return FetchedToken{"token-" + std::to_string(calls.load()), seconds(100)};
+    auto r = results.front();
+    results.pop_front();
+    return r;
+  }
+  std::atomic<int> calls{0};
+  std::mutex mu;
+  std::deque<absl::StatusOr<FetchedToken>> results;
+  std::shared_future<void> gate;  // when valid, each fetch waits for it
+};
+
+class TokenCacheTest : public ::testing::Test {
+ protected:
+  TokenCacheTest()
+      : logger_(std::make_shared<spdlog::logger>("null",
+                                                 std::make_shared<spdlog::sinks::null_sink_mt>()),
+                &clock_) {}
+
+  std::unique_ptr<TokenCache> MakeCache(TokenCacheOptions options = {}) {
+    if (options.fallback_userpool_id.empty()) options.fallback_userpool_id = "key-id";
+    return std::make_unique<TokenCache>(options, &fetcher_, &clock_, &random_, &metrics_, &logger_);
+  }
+
+  // Blocks (bounded) until `n` callers wait inside Get: then a RunDueFetch serves them all.
+  static void AwaitWaiters(const TokenCache& cache, size_t n) {
+    for (int i = 0; i < 5000 && cache.waiting_callers() < n; ++i) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    ASSERT_EQ(cache.waiting_callers(), n);
+  }
+
+  common::TimePoint Later() { return clock_.Now() + seconds(30); }
+
+  common::FakeClock clock_;
+  common::FixedRandom random_{{0.0}};  // equal jitter at its minimum: half the ceiling
+  observability::MetricsRegistry metrics_;
+  observability::JsonLogger logger_;
+  ScriptedFetcher fetcher_;
+};
+
+TEST_F(TokenCacheTest, ColdCallerWaitsForOneFetch) {
+  auto cache = MakeCache();
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto token = caller.get();
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ((*token)->access_token, "token-1");
+  EXPECT_EQ(fetcher_.calls, 1);
+}
+
+TEST_F(TokenCacheTest, FiftyConcurrentColdCallersShareOneFetch) {
+  auto cache = MakeCache();
+  std::vector<std::future<absl::StatusOr<std::shared_ptr<const ManagementToken>>>> callers;
+  for (int i = 0; i < 50; ++i) {
+    callers.push_back(std::async(std::launch::async, [&] { return cache->Get(Later()); }));
+  }
+  AwaitWaiters(*cache, 50);
+  cache->RunDueFetch();
+  for (auto& caller : callers) {
+    auto token = caller.get();
+    ASSERT_TRUE(token.ok()) << token.status();
+    EXPECT_EQ((*token)->access_token, "token-1");
+  }
+  EXPECT_EQ(fetcher_.calls, 1);
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "success"}}), 1u);
+}
+
+TEST_F(TokenCacheTest, CallerArrivingDuringAFetchDoesNotCauseAnother) {
+  auto cache = MakeCache();
+  std::promise<void> release;
+  fetcher_.gate = release.get_future().share();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  auto refresher = std::async(std::launch::async, [&] { return cache->RunDueFetch(); });
+  for (int i = 0; i < 5000 && fetcher_.calls < 1; ++i) std::this_thread::sleep_for(milliseconds(1));
+  auto second = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 2);
+  release.set_value();
+  auto next_due = refresher.get();
+  ASSERT_TRUE(first.get().ok());
+  ASSERT_TRUE(second.get().ok());
+  // Nothing is due now: the next fetch is the refresh at 80 s.
+  ASSERT_TRUE(next_due.has_value());
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(80));
+  EXPECT_EQ(fetcher_.calls, 1);
+}
+
+TEST_F(TokenCacheTest, ManyCallsReuseTheCachedToken) {
+  auto cache = MakeCache();
+  cache->Invalidate("nothing");  // harmless with no token
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+  for (int i = 0; i < 100; ++i) {
+    auto token = cache->Get(clock_.Now());  // no time to wait: must be served from the cache
+    ASSERT_TRUE(token.ok());
+    EXPECT_EQ((*token)->access_token, "token-1");
+  }
+  EXPECT_EQ(fetcher_.calls, 1);
+}
+
+TEST_F(TokenCacheTest, RefreshesAheadOfExpiryWithoutBlockingCallers) {
+  auto cache = MakeCache();  // refresh at 80% of 100 s; usable until 90 s (margin: a tenth)
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  auto next_due = cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+  ASSERT_TRUE(next_due.has_value());
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(80));
+
+  clock_.Advance(seconds(79));
+  cache->RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 1) << "refreshed too early";
+
+  clock_.Advance(seconds(1));
+  // Hold the refresh open: callers must still be served the old, valid token at once.
+  std::promise<void> release;
+  fetcher_.gate = release.get_future().share();
+  auto refresher = std::async(std::launch::async, [&] { return cache->RunDueFetch(); });
+  for (int i = 0; i < 5000 && fetcher_.calls < 2; ++i) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_EQ(fetcher_.calls, 2);
+  auto during = cache->Get(clock_.Now());
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ((*during)->access_token, "token-1");
+  release.set_value();
+  refresher.get();
+  auto after = cache->Get(clock_.Now());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)->access_token, "token-2");
+}
+
+TEST_F(TokenCacheTest, TokenIsNotUsedWithinTheExpiryMargin) {
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+  clock_.Advance(seconds(89));
+  EXPECT_TRUE(cache->Get(clock_.Now()).ok());
+  clock_.Advance(seconds(1));  // 90 s: inside the last tenth of the lifetime
+  auto expired = cache->Get(clock_.Now());
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(TokenCacheTest, FailedFetchReachesWaitersThenFailsFastDuringBackoff) {
+  auto cache = MakeCache();
+  fetcher_.results.push_back(absl::UnavailableError("token endpoint: connection refused"));
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  auto next_due = cache->RunDueFetch();
+  auto result = caller.get();
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(result.status().message().find("connection refused"), std::string::npos);
+  // Backoff: base 500 ms, equal jitter at its minimum -> 250 ms.
+  ASSERT_TRUE(next_due.has_value());
+  EXPECT_EQ(*next_due - clock_.Now(), milliseconds(250));
+
+  // Within the backoff, a caller gets the error at once instead of waiting.
+  auto fast = cache->Get(Later());
+  EXPECT_EQ(fast.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fast_failures_total"), 1u);
+  EXPECT_EQ(fetcher_.calls, 1);
+
+  // The refresher retries in the background once the backoff has passed.
+  clock_.Advance(milliseconds(250));
+  cache->RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 2);
+  auto recovered = cache->Get(clock_.Now());
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "failure"}}), 1u);
+}
+
+TEST_F(TokenCacheTest, BackoffDoublesAndIsCapped) {
+  TokenCacheOptions options;
+  options.retry_base_delay = milliseconds(100);
+  options.retry_max_delay = milliseconds(350);
+  auto cache = MakeCache(options);
+  for (int i = 0; i < 4; ++i) fetcher_.results.push_back(absl::UnavailableError("down"));
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  std::vector<common::Duration> waits;
+  for (int i = 0; i < 4; ++i) {
+    auto next = cache->RunDueFetch();
+    ASSERT_TRUE(next.has_value());
+    waits.push_back(*next - clock_.Now());
+    clock_.Advance(*next - clock_.Now());
+  }
+  EXPECT_FALSE(caller.get().ok());
+  // Half of 100, 200, 350 (capped), 350.
+  EXPECT_EQ(waits, (std::vector<common::Duration>{milliseconds(50), milliseconds(100),
+                                                  milliseconds(175), milliseconds(175)}));
+}
+
+TEST_F(TokenCacheTest, InvalidateDropsOnlyTheRejectedToken) {
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+
+  cache->Invalidate("some-older-token");  // a late 401 for a token already replaced
+  EXPECT_TRUE(cache->Get(clock_.Now()).ok());
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_invalidations_total"), 0u);
+
+  cache->Invalidate("token-1");
+  cache->Invalidate("token-1");  // a second concurrent 401 changes nothing more
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_invalidations_total"), 1u);
+  auto second = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto renewed = second.get();
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ((*renewed)->access_token, "token-2");
+  EXPECT_EQ(fetcher_.calls, 2);
+}
+
+TEST_F(TokenCacheTest, UserpoolComesFromTheClaimElseTheKeyId) {
+  // {"alg":"none"} . {"scoped_userpool_id":"pool-1","n":1} . sig
+  fetcher_.results.push_back(FetchedToken{
+      "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sLTEiLCJuIjoxfQ.c2ln", seconds(100)});
+  fetcher_.results.push_back(FetchedToken{"opaque", seconds(100)});
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto jwt = first.get();
+  ASSERT_TRUE(jwt.ok());
+  EXPECT_EQ((*jwt)->userpool_id, "pool-1");
+
+  cache->Invalidate((*jwt)->access_token);
+  auto second = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto opaque = second.get();
+  ASSERT_TRUE(opaque.ok());
+  EXPECT_EQ((*opaque)->userpool_id, "key-id");
+}
+
+TEST_F(TokenCacheTest, EmptyTokenOrNonPositiveLifetimeIsAFailure) {
+  fetcher_.results.push_back(FetchedToken{"", seconds(100)});
+  auto cache = MakeCache();
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto empty = caller.get();
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("empty access token"), std::string::npos);
+
+  clock_.Advance(seconds(1));
+  fetcher_.results.push_back(FetchedToken{"t", seconds(0)});
+  auto again = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  auto zero = again.get();
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("expires_in"), std::string::npos);
+}
+
+TEST_F(TokenCacheTest, NoDeadlineLeftGivesDeadlineExceeded) {
+  auto cache = MakeCache();
+  auto token = cache->Get(clock_.Now());
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(TokenCacheTest, PrefetchFetchesAtStartWithRealThread) {
+  // The one test with the refresher thread: it must fetch without any caller asking.
+  TokenCacheOptions options;
+  options.prefetch = true;
+  auto cache = MakeCache(options);
+  cache->Start();
+  for (int i = 0; i < 5000 && fetcher_.calls < 1; ++i) std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_EQ(fetcher_.calls, 1);
+  auto token = cache->Get(Later());
+  ASSERT_TRUE(token.ok());
+  cache->Stop();
+  EXPECT_EQ(fetcher_.calls, 1);
+}
+
+}  // namespace
+}  // namespace genauth::auth
