@@ -1,0 +1,59 @@
+# genauth-sidecar — the commands a newcomer needs. Every target installs what is missing first
+# (Debian packages via scripts/install-deps.sh; idempotent and quick when all are present).
+#   make build   build everything; the sidecar lands at build/genauth-sidecar
+#   make test    build and run every test (GoogleTest under ctest)
+#   make demo    run emulator + webhook receiver + sidecar and trigger one webhook through the CLI
+#   make lint    clang-format check and clang-tidy (CI runs it)
+#   make test-asan / make test-tsan   the whole suite under sanitizers
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
+
+.PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure --timeout 180
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)
+
+format: deps
+	clang-format -i $(SOURCES)
+
+format-check: deps
+	clang-format --dry-run --Werror $(SOURCES)
+
+# clang-tidy reads compile_commands.json from the build directory; only our sources are checked.
+tidy: configure
+	cmake --build $(BUILD_DIR) --target sidecar_proto -j $(JOBS)
+	run-clang-tidy -p $(BUILD_DIR) -j $(JOBS) -quiet '$(CURDIR)/src/.*\.cc$$' > $(BUILD_DIR)/clang-tidy.log 2>&1 \
+	  || { grep -E 'error:|warning:' $(BUILD_DIR)/clang-tidy.log | grep -v 'warnings generated' | sort -u; \
+	       echo 'clang-tidy found problems (full log: $(BUILD_DIR)/clang-tidy.log)'; exit 1; }
+
+lint: format-check tidy
+
+test-asan:
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS=-DSIDECAR_SANITIZE=address
+
+test-tsan:
+	$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=Debug CMAKE_FLAGS=-DSIDECAR_SANITIZE=thread
+
+clean:
+	rm -rf build build-asan build-tsan

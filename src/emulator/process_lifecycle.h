@@ -1,0 +1,23 @@
+// Process plumbing shared by the genauth-emulator and webhook-receiver binaries: termination
+// signals, the port file scripts wait for, and flag value parsing.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace genauth::emulator {
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread created after it, so that
+// WaitForTerminationSignal() receives them synchronously; ignores SIGPIPE. Call first in main.
+void BlockTerminationSignals();
+// Waits until SIGTERM or SIGINT arrives; returns the signal number.
+int WaitForTerminationSignal();
+
+// Writes "<port>\n" to `path` atomically (temporary file, then rename), so a script polling for
+// the file never reads a partial port. False when it cannot be written.
+bool WritePortFile(const std::string& path, int port);
+
+// Parses a whole decimal integer in [min, max]; nullopt otherwise.
+std::optional<long long> ParseInteger(const std::string& text, long long min, long long max);
+
+}  // namespace genauth::emulator

@@ -1,0 +1,219 @@
+// The genauth-sidecar binary as a process: configuration errors exit 64 before anything starts;
+// a configured sidecar serves over TCP and a Unix socket, logs JSON lines to stdout without secrets,
+// and drains and exits 0 on SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "emulator/emulator.h"
+#include "genauth/management/v1/webhook.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
+#include "support/webhook_receiver.h"
+
+namespace genauth::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr char kSecret[] = "process-SECRET-never-printed-81d2";
+
+std::string SidecarBinary() {
+  const char* dir = std::getenv("SIDECAR_BUILD_DIR");
+  return std::string(dir != nullptr ? dir : ".") + "/genauth-sidecar";
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A child process with its environment replaced and stdout/stderr captured in files.
+class Process {
+ public:
+  static constexpr int kNotStarted = -2;
+
+  Process(const std::vector<std::string>& env, const std::vector<std::string>& args = {}) {
+    dir_ = fs::temp_directory_path() / ("sidecar-proc-" + std::to_string(getpid()) + "-" +
+                                        std::to_string(counter_++));
+    fs::create_directories(dir_);
+    std::string binary = SidecarBinary();
+    std::string out = (dir_ / "stdout").string();
+    std::string err = (dir_ / "stderr").string();
+    pid_ = fork();
+    if (pid_ == 0) {
+      int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(out_fd, 1);
+      dup2(err_fd, 2);
+      std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      std::vector<char*> envp;
+      for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+      envp.push_back(nullptr);
+      execve(binary.c_str(), argv.data(), envp.data());
+      _exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Exit status, or -1 if still running after `timeout` (bounded wait, polled).
+  int Wait(milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return -1;
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  std::string Stdout() const { return ReadFile(dir_ / "stdout"); }
+  std::string Stderr() const { return ReadFile(dir_ / "stderr"); }
+
+  // The port from the "sidecar started" log line (0 for a Unix socket), kNotStarted if the line
+  // does not appear in time.
+  int AwaitStartedPort(milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      std::istringstream lines(Stdout());
+      for (std::string line; std::getline(lines, line);) {
+        auto json = nlohmann::json::parse(line, nullptr, false);
+        if (!json.is_discarded() && json.value("msg", "") == "sidecar started") {
+          return json.value("port", -1);
+        }
+      }
+      if (Wait(milliseconds(0)) != -1) return kNotStarted;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return kNotStarted;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+class SidecarProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator::EmulatorOptions options;
+    options.access_key_id = "proc-key";
+    options.access_key_secret = kSecret;
+    emulator_ = std::make_unique<emulator::Emulator>(options);
+    ASSERT_TRUE(emulator_->Start());
+    emulator_->AddWebhook({{"webhookId", "wh-proc"}, {"url", receiver_.url()},
+                           {"name", "p"}, {"contentType", "application/json"},
+                           {"events", {"test"}}, {"enabled", true}});
+  }
+
+  std::vector<std::string> GoodEnv(const std::string& listen) {
+    return {"GENAUTH_HOST=" + emulator_->base_url(), "GENAUTH_ACCESS_KEY_ID=proc-key",
+            std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret, "SIDECAR_GRPC_LISTEN=" + listen,
+            "SIDECAR_LOG_LEVEL=debug", "SIDECAR_SHUTDOWN_GRACE=2s"};
+  }
+
+  static grpc::Status Trigger(const std::string& target) {
+    auto stub = genauth::management::v1::WebhookService::NewStub(
+        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + milliseconds(5000));
+    genauth::management::v1::TriggerWebhookRequest request;
+    request.set_webhook_id("wh-proc");
+    genauth::management::v1::TriggerWebhookResponse response;
+    return stub->TriggerWebhook(&context, request, &response);
+  }
+
+  WebhookReceiver receiver_;
+  std::unique_ptr<emulator::Emulator> emulator_;
+};
+
+TEST_F(SidecarProcessTest, BadConfigExits64ListingEveryProblem) {
+  Process p({"GENAUTH_HOST=ftp://example.com", "SIDECAR_MAX_ATTEMPTS=zero",
+             "SIDECAR_LOG_LEVEL=loud", "GENAUTH_ACCESS_KEY_ID=k",
+             std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret,
+             "GENAUTH_ACCESS_KEY_SECRET_FILE=/nonexistent/secret"});
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 64);
+  std::string err = p.Stderr();
+  for (const char* name : {"GENAUTH_HOST", "SIDECAR_MAX_ATTEMPTS", "SIDECAR_LOG_LEVEL",
+                           "GENAUTH_ACCESS_KEY_SECRET_FILE"}) {
+    EXPECT_NE(err.find(name), std::string::npos) << name << " missing from:\n" << err;
+  }
+  EXPECT_NE(err.find("(4 problems)"), std::string::npos) << err;
+  EXPECT_EQ(err.find(kSecret), std::string::npos);
+  EXPECT_EQ(p.Stdout(), "");
+}
+
+TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
+  Process p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitStartedPort(milliseconds(10000));
+  ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
+  grpc::Status status = Trigger("127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(receiver_.deliveries().size(), 1u);
+
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+  std::string out = p.Stdout();
+  EXPECT_EQ(out.find(kSecret), std::string::npos);
+  for (const auto& token : emulator_->IssuedTokens()) {
+    EXPECT_EQ(out.find(token), std::string::npos);
+  }
+  bool saw_rpc = false;
+  bool saw_stopped = false;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << "not a JSON line: " << line;
+    saw_rpc = saw_rpc || (json["msg"] == "rpc" && json["grpcCode"] == "OK" &&
+                          json["webhookId"] == "wh-proc");
+    saw_stopped = saw_stopped || json["msg"] == "sidecar stopped";
+  }
+  EXPECT_TRUE(saw_rpc) << out;
+  EXPECT_TRUE(saw_stopped) << out;
+}
+
+TEST_F(SidecarProcessTest, ServesOnAUnixSocketWithTheSecretFromAFile) {
+  fs::path dir = fs::temp_directory_path() / ("sidecar-uds-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "secret") << kSecret << "\n";
+  std::string socket = (dir / "sidecar.sock").string();
+  auto env = GoodEnv("unix:" + socket);
+  env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
+  Process p(env);
+  ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted) << p.Stderr();
+  for (int i = 0; i < 500 && !fs::exists(socket); ++i) std::this_thread::sleep_for(milliseconds(10));
+  grpc::Status status = Trigger("unix:" + socket);
+  EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << p.Stdout() << p.Stderr();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace genauth::testing

@@ -1,0 +1,129 @@
+// In-process sidecar + emulator harness (see sidecar_harness.h).
+#include "support/sidecar_harness.h"
+
+#include <gtest/gtest.h>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "spdlog/sinks/ostream_sink.h"
+
+namespace genauth::testing {
+
+SidecarHarness::SidecarHarness(HarnessOptions options)
+    : options_(std::move(options)), log_stream_(std::make_shared<std::ostringstream>()) {
+  options_.emulator.access_key_id = kKeyId;
+  options_.emulator.access_key_secret = kKeySecret;
+  emulator_ = std::make_unique<emulator::Emulator>(options_.emulator);
+  EXPECT_TRUE(emulator_->Start());
+  emulator_->AddWebhook({{"webhookId", kWebhookId},
+                         {"name", "harness"},
+                         {"url", receiver_.url()},
+                         {"contentType", "application/json"},
+                         {"events", {"test"}},
+                         {"enabled", true},
+                         {"secret", "webhook-secret"}});
+
+  auto sink_logger = std::make_shared<spdlog::logger>(
+      "harness", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_stream_));
+  sink_logger->set_level(observability::ParseLogLevel(options_.log_level));
+  logger_ = std::make_shared<observability::JsonLogger>(sink_logger, common::SystemClock::Get());
+
+  auto& o = sidecar_options_;
+  o.listen_address = "127.0.0.1:0";
+  o.transport.base_url =
+      options_.upstream_override.empty() ? emulator_->base_url() : options_.upstream_override;
+  o.token_fetcher = {kKeyId, kKeySecret, "x-authing", "en-US", "genauth-sidecar:test"};
+  o.token_cache.fallback_userpool_id = kKeyId;
+  o.token_cache.prefetch = options_.prefetch;
+  o.token_cache.retry_base_delay = std::chrono::milliseconds(20);
+  o.token_cache.retry_max_delay = std::chrono::milliseconds(100);
+  o.client.lang = "en-US";
+  o.client.sdk_version = "genauth-sidecar:test";
+  o.client.retry.max_attempts = 3;
+  o.client.retry.base_delay = std::chrono::milliseconds(10);
+  o.client.retry.max_delay = std::chrono::milliseconds(40);
+  o.client.attempt_timeout = std::chrono::seconds(5);
+  o.worker_threads = 8;
+  o.max_queued_calls = 64;
+  o.shutdown_grace = std::chrono::seconds(2);
+}
+
+SidecarHarness::~SidecarHarness() {
+  stub_.reset();
+  channel_.reset();
+  if (sidecar_) sidecar_->Shutdown();
+  sidecar_.reset();
+  emulator_->Stop();
+}
+
+void SidecarHarness::Start() {
+  auto started =
+      server::SidecarServer::Start(sidecar_options_, logger_, common::SystemClock::Get(), &random_);
+  ASSERT_TRUE(started.ok()) << started.status();
+  sidecar_ = *std::move(started);
+  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(sidecar_->port()),
+                                 grpc::InsecureChannelCredentials());
+  stub_ = genauth::management::v1::WebhookService::NewStub(channel_);
+}
+
+std::string SidecarHarness::Logs() const {
+  logger_->sink().flush();
+  return log_stream_->str();
+}
+
+std::vector<std::string> SidecarHarness::LogLines() const {
+  std::vector<std::string> lines;
+  std::istringstream in(Logs());
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+grpc::Status SidecarHarness::Trigger(const genauth::management::v1::TriggerWebhookRequest& request,
+                                     genauth::management::v1::TriggerWebhookResponse* response,
+                                     std::chrono::milliseconds timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  return stub_->TriggerWebhook(&context, request, response);
+}
+
+namespace {
+
+bool Details(const grpc::Status& status, google::rpc::Status* out) {
+  return !status.error_details().empty() && out->ParseFromString(status.error_details());
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ErrorInfoMetadata(const grpc::Status& status,
+                                                     std::string* reason) {
+  std::map<std::string, std::string> metadata;
+  google::rpc::Status details;
+  if (!Details(status, &details)) return metadata;
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      if (reason != nullptr) *reason = info.reason();
+      for (const auto& [k, v] : info.metadata()) metadata[k] = v;
+    }
+  }
+  return metadata;
+}
+
+bool HasRetryInfo(const grpc::Status& status, int64_t* delay_ms) {
+  google::rpc::Status details;
+  if (!Details(status, &details)) return false;
+  for (const auto& any : details.details()) {
+    google::rpc::RetryInfo info;
+    if (any.UnpackTo(&info)) {
+      if (delay_ms != nullptr) {
+        *delay_ms = info.retry_delay().seconds() * 1000 + info.retry_delay().nanos() / 1000000;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace genauth::testing
