@@ -43,7 +43,8 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
-  auto parsed = genauth::config::ParseConfig(genauth::config::ProcessConfigSource(argc, argv, envp));
+  auto parsed =
+      genauth::config::ParseConfig(genauth::config::ProcessConfigSource(argc, argv, envp));
   if (parsed.help_requested) {
     std::cout << genauth::config::Usage();
     return 0;
@@ -68,8 +69,8 @@ int main(int argc, char** argv, char** envp) {
   auto logger = genauth::observability::JsonLogger::Stdout(
       genauth::observability::ParseLogLevel(config.log_level));
   genauth::common::SystemRandom random;
-  auto server = genauth::server::SidecarServer::Start(
-      ServerOptions(config), logger, genauth::common::SystemClock::Get(), &random);
+  auto server = genauth::server::SidecarServer::Start(ServerOptions(config), logger,
+                                                      genauth::common::SystemClock::Get(), &random);
   if (!server.ok()) {
     logger->Error("sidecar failed to start", {{"error", std::string(server.status().message())}});
     return 1;
@@ -77,7 +78,8 @@ int main(int argc, char** argv, char** envp) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  logger->Info("signal received; draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  logger->Info("signal received; draining",
+               {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // A second signal during the drain means "now".
   std::thread second_signal([&signals, logger] {
     int again = 0;

@@ -9,11 +9,12 @@
 namespace genauth::auth {
 namespace {
 
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> table{};
+constexpr std::array<int16_t, 256> MakeDecodeTable() {
+  std::array<int16_t, 256> table{};
   for (auto& v : table) v = -1;
   const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<int16_t>(i);
   // Plain base64 characters too: some issuers get this wrong.
   table['+'] = 62;
   table['/'] = 63;

@@ -36,8 +36,7 @@ TokenCache::TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common:
                                          "Tokens dropped after GenAuth answered 401")),
       fast_failures_(
           metrics->GetCounter("genauth_token_fast_failures_total", {},
-                              "Calls failed at once because the token endpoint is backing off")) {
-}
+                              "Calls failed at once because the token endpoint is backing off")) {}
 
 TokenCache::~TokenCache() { Stop(); }
 
@@ -156,7 +155,8 @@ void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
   if (fetched.ok()) {
     auto token = std::make_shared<ManagementToken>();
     const common::Duration lifetime = fetched->expires_in;
-    const common::Duration margin = std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
+    const common::Duration margin =
+        std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
     token->access_token = std::move(fetched->access_token);
     token->userpool_id = JwtStringClaim(token->access_token, "scoped_userpool_id")
                              .value_or(options_.fallback_userpool_id);
@@ -169,10 +169,11 @@ void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
     consecutive_failures_ = 0;
     fetch_success_->Increment();
     if (logger_ != nullptr) {
-      logger_->Info("management token obtained",
-                    {{"expiresInS", fetched->expires_in.count()},
-                     {"fetchMs", std::chrono::duration_cast<std::chrono::milliseconds>(now - started)
-                                     .count()}});
+      logger_->Info(
+          "management token obtained",
+          {{"expiresInS", fetched->expires_in.count()},
+           {"fetchMs",
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()}});
     }
   } else {
     last_error_ = fetched.status();

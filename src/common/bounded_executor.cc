@@ -6,10 +6,10 @@
 
 namespace genauth::common {
 
-BoundedExecutor::BoundedExecutor(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  threads = std::max<size_t>(threads, 1);
-  workers_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+BoundedExecutor::BoundedExecutor(size_t threads, size_t max_queued)
+    : max_queued_(max_queued), thread_count_(std::max<size_t>(threads, 1)) {
+  workers_.reserve(thread_count_);
+  for (size_t i = 0; i < thread_count_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
 BoundedExecutor::~BoundedExecutor() { Shutdown(); }
@@ -19,7 +19,7 @@ bool BoundedExecutor::TrySubmit(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     // A task may wait only when no worker is free to take it right away.
-    size_t free_workers = workers_.size() - active_;
+    size_t free_workers = thread_count_ - active_;
     if (queue_.size() >= free_workers + max_queued_) return false;
     queue_.push_back(std::move(task));
   }
@@ -28,18 +28,15 @@ bool BoundedExecutor::TrySubmit(std::function<void()> task) {
 }
 
 void BoundedExecutor::Shutdown() {
+  // Held for the whole shutdown, so a concurrent caller (e.g. the destructor) returns only after
+  // the workers are joined.
+  std::lock_guard<std::mutex> shutdown_lock(shutdown_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && workers_.empty()) return;
     stopping_ = true;
   }
   cv_.notify_all();
-  std::vector<std::thread> workers;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    workers.swap(workers_);
-  }
-  for (auto& t : workers) {
+  for (auto& t : workers_) {
     if (t.joinable()) t.join();
   }
 }

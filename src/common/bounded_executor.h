@@ -1,7 +1,7 @@
-// A fixed pool of worker threads with a bounded queue. Blocking upstream HTTP calls run here so that
-// gRPC's callback threads never block (grpc.io C++ best practice). When every worker is busy and the
-// queue is full, TrySubmit refuses the task at once: the caller answers RESOURCE_EXHAUSTED instead of
-// letting threads or memory grow. Thread-safe.
+// A fixed pool of worker threads with a bounded queue. Blocking upstream HTTP calls run here so
+// that gRPC's callback threads never block (grpc.io C++ best practice). When every worker is busy
+// and the queue is full, TrySubmit refuses the task at once: the caller answers RESOURCE_EXHAUSTED
+// instead of letting threads or memory grow. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -36,12 +36,14 @@ class BoundedExecutor {
   void WorkerLoop();
 
   const size_t max_queued_;
+  const size_t thread_count_;
+  std::mutex shutdown_mu_;  // serialises Shutdown callers
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   size_t active_ = 0;
   bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // written only by the constructor
 };
 
 }  // namespace genauth::common

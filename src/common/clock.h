@@ -31,8 +31,9 @@ class SystemClock final : public Clock {
   void SleepUntil(TimePoint until) override;
 };
 
-// A clock that only moves when told to. SleepUntil advances it instead of blocking, so code under test
-// that "sleeps" runs instantly and the test can read how long it would have slept. Thread-safe.
+// A clock that only moves when told to. SleepUntil advances it instead of blocking, so code under
+// test that "sleeps" runs instantly and the test can read how long it would have slept.
+// Thread-safe.
 class FakeClock final : public Clock {
  public:
   FakeClock();

@@ -49,13 +49,18 @@ std::string FormatDuration(std::chrono::nanoseconds d) {
   if (ms != 0 && ms % 1000 == 0) {
     std::snprintf(buf, sizeof(buf), "%llds", static_cast<long long>(ms / 1000));
   } else if (ms >= 1000) {
-    std::snprintf(buf, sizeof(buf), "%.3gs", static_cast<double>(ms) / 1000.0);
+    // Exact: seconds with the milliseconds as a decimal fraction, trailing zeros dropped.
+    std::snprintf(buf, sizeof(buf), "%lld.%03lld", static_cast<long long>(ms / 1000),
+                  static_cast<long long>(ms % 1000));
+    std::string text = buf;
+    while (text.back() == '0') text.pop_back();
+    return text + "s";
   } else if (ms > 0 || d.count() == 0) {
     std::snprintf(buf, sizeof(buf), "%lldms", static_cast<long long>(ms));
   } else {
-    std::snprintf(buf, sizeof(buf), "%lldus",
-                  static_cast<long long>(
-                      std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+    std::snprintf(
+        buf, sizeof(buf), "%lldus",
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
   }
   return buf;
 }

@@ -8,9 +8,9 @@
 #define SIDECAR_CONCAT(a, b) SIDECAR_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    absl::Status sidecar_status_ = (expr);   \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    absl::Status sidecar_status_ = (expr);             \
     if (!sidecar_status_.ok()) return sidecar_status_; \
   } while (0)
 

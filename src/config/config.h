@@ -16,30 +16,32 @@ namespace genauth::config {
 struct Config {
   // --- upstream (GenAuth) ---
   std::string genauth_host = "https://api.genauth.ai";  // GENAUTH_HOST; no trailing slash
-  std::string access_key_id;                             // GENAUTH_ACCESS_KEY_ID (required)
+  std::string access_key_id;                            // GENAUTH_ACCESS_KEY_ID (required)
   // The secret itself, read from GENAUTH_ACCESS_KEY_SECRET or the file named by
   // GENAUTH_ACCESS_KEY_SECRET_FILE (exactly one of the two). Never log it.
   std::string access_key_secret;
-  std::string access_key_secret_file;  // the path, when the secret came from a file
-  std::string tenant_id;               // GENAUTH_TENANT_ID; header sent only when non-empty
+  std::string access_key_secret_file;       // the path, when the secret came from a file
+  std::string tenant_id;                    // GENAUTH_TENANT_ID; header sent only when non-empty
   std::string header_prefix = "x-authing";  // GENAUTH_HEADER_PREFIX: x-authing | x-genauth
   std::string lang = "zh-CN";               // GENAUTH_LANG: zh-CN | en-US | ja-JP | zh-TW
-  std::string ca_file;                      // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
-  bool allow_insecure_http = false;         // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
+  std::string ca_file;               // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
+  bool allow_insecure_http = false;  // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
 
   // --- gRPC server ---
   std::string grpc_listen = "127.0.0.1:50051";  // SIDECAR_GRPC_LISTEN: host:port or unix:/path
   std::string log_level = "info";  // SIDECAR_LOG_LEVEL: trace|debug|info|warn|error|off
 
   // --- calls ---
-  std::chrono::milliseconds default_timeout{10000};  // SIDECAR_DEFAULT_TIMEOUT: when caller sets none
-  std::chrono::milliseconds attempt_timeout{10000};  // SIDECAR_ATTEMPT_TIMEOUT: one upstream attempt
-  int max_attempts = 3;                              // SIDECAR_MAX_ATTEMPTS: 1..10, first try included
-  std::chrono::milliseconds retry_base_delay{100};   // SIDECAR_RETRY_BASE_DELAY
-  std::chrono::milliseconds retry_max_delay{2000};   // SIDECAR_RETRY_MAX_DELAY (>= base)
-  int worker_threads = 32;                           // SIDECAR_WORKER_THREADS: 1..1024
-  int max_queued_calls = 256;                        // SIDECAR_MAX_QUEUED_CALLS: 0..100000
-  std::chrono::milliseconds shutdown_grace{10000};   // SIDECAR_SHUTDOWN_GRACE
+  std::chrono::milliseconds default_timeout{
+      10000};  // SIDECAR_DEFAULT_TIMEOUT: when caller sets none
+  std::chrono::milliseconds attempt_timeout{
+      10000};            // SIDECAR_ATTEMPT_TIMEOUT: one upstream attempt
+  int max_attempts = 3;  // SIDECAR_MAX_ATTEMPTS: 1..10, first try included
+  std::chrono::milliseconds retry_base_delay{100};  // SIDECAR_RETRY_BASE_DELAY
+  std::chrono::milliseconds retry_max_delay{2000};  // SIDECAR_RETRY_MAX_DELAY (>= base)
+  int worker_threads = 32;                          // SIDECAR_WORKER_THREADS: 1..1024
+  int max_queued_calls = 256;                       // SIDECAR_MAX_QUEUED_CALLS: 0..100000
+  std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE
 };
 
 // Where settings come from. Injectable so tests never touch the real environment.

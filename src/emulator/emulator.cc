@@ -168,7 +168,7 @@ bool Emulator::Start() {
       .Delete(".*", handler)
       .Options(".*", handler);
   server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         SendEnvelope(res, 500, "emulator internal error", RandomHex(16));
         res.status = 500;
       });

@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   }
 
   server->set_tcp_nodelay(true);  // no Nagle delay between headers and body
-  std::mutex stdout_mu;  // one whole line per webhook, even when they arrive concurrently
+  std::mutex stdout_mu;           // one whole line per webhook, even when they arrive concurrently
   const int status = flags.status;
   server->Post(".*", [&stdout_mu, status](const httplib::Request& req, httplib::Response& res) {
     nlohmann::json headers = nlohmann::json::object();

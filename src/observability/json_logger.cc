@@ -14,8 +14,8 @@ JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common
 }
 
 std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "genauth-sidecar", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("genauth-sidecar",
+                                                 std::make_shared<spdlog::sinks::stdout_sink_mt>());
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
   return std::make_shared<JsonLogger>(std::move(logger), common::SystemClock::Get());
@@ -34,10 +34,15 @@ void JsonLogger::Log(spdlog::level::level_enum level, std::string_view msg,
   line["level"] = std::string(level_name.data(), level_name.size());
   line["msg"] = msg;
   if (fields.is_object()) {
-    for (auto& [key, value] : fields.items()) line[key] = std::move(value);
+    for (auto& [key, value] : fields.items()) {
+      // The core keys are the line's identity; a field may not replace them.
+      if (key == "time" || key == "level" || key == "msg") continue;
+      line[key] = std::move(value);
+    }
   }
   // `replace` turns invalid UTF-8 (e.g. from an upstream message) into U+FFFD instead of throwing.
-  sink_logger_->log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  sink_logger_->log(level, "{}",
+                    line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void JsonLogger::Info(std::string_view msg, nlohmann::json fields) const {

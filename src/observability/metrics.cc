@@ -21,6 +21,22 @@ std::string EscapeLabelValue(const std::string& v) {
   return out;
 }
 
+// HELP text escapes only backslash and newline (text format 0.0.4).
+std::string EscapeHelp(const std::string& help) {
+  std::string out;
+  out.reserve(help.size());
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // `{a="1",b="2"}`, or empty for no labels: both the map key and the rendered form.
 std::string RenderLabels(const Labels& labels) {
   if (labels.empty()) return "";
@@ -76,7 +92,7 @@ std::string MetricsRegistry::RenderPrometheus() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {
-    if (!family.help.empty()) out += "# HELP " + name + " " + family.help + "\n";
+    if (!family.help.empty()) out += "# HELP " + name + " " + EscapeHelp(family.help) + "\n";
     out += "# TYPE " + name + (family.is_counter ? " counter\n" : " gauge\n");
     for (const auto& [labels, counter] : family.counters) {
       out += name + labels + " " + std::to_string(counter->value()) + "\n";

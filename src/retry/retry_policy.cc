@@ -32,7 +32,8 @@ bool IsRetryable(const AttemptOutcome& outcome, Idempotency idempotency) {
     case AttemptFailure::kStatus:
       // 429 and 503: GenAuth refused the call before doing it.
       if (outcome.status == 429 || outcome.status == 503) return true;
-      return idempotent && (outcome.status == 500 || outcome.status == 502 || outcome.status == 504);
+      return idempotent &&
+             (outcome.status == 500 || outcome.status == 502 || outcome.status == 504);
   }
   return false;
 }

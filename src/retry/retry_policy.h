@@ -2,8 +2,8 @@
 //
 // The rule that matters: a call with side effects (TriggerWebhook calls the customer's URL) is
 // retried only when GenAuth provably did not process it — the connection never carried the request,
-// or GenAuth said 429 (rate limited) or 503 (unavailable, maintenance). Idempotent calls may also be
-// retried after 500/502/504, timeouts and resets, because doing them twice is harmless.
+// or GenAuth said 429 (rate limited) or 503 (unavailable, maintenance). Idempotent calls may also
+// be retried after 500/502/504, timeouts and resets, because doing them twice is harmless.
 #pragma once
 
 #include <chrono>
@@ -14,11 +14,11 @@ namespace genauth::retry {
 
 // What one upstream attempt ended with.
 enum class AttemptFailure {
-  kNone,             // a reply arrived and was a success
-  kNotSent,          // connect refused/failed/timed out, or TLS handshake failed: nothing was sent
-  kSentNoReply,      // sent (or partly), then timed out waiting for the reply
-  kBrokenReply,      // sent, then the connection broke mid-reply, or the reply was unreadable
-  kStatus,           // GenAuth answered with a failure status (body statusCode, else HTTP status)
+  kNone,         // a reply arrived and was a success
+  kNotSent,      // connect refused/failed/timed out, or TLS handshake failed: nothing was sent
+  kSentNoReply,  // sent (or partly), then timed out waiting for the reply
+  kBrokenReply,  // sent, then the connection broke mid-reply, or the reply was unreadable
+  kStatus,       // GenAuth answered with a failure status (body statusCode, else HTTP status)
 };
 
 enum class Idempotency {

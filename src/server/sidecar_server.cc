@@ -32,10 +32,9 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
 
   const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "genauth.management.v1.WebhookService");
-  auto handler = service::UnaryCallHandler::Create(
-      *service,
-      self->options_.handler, &self->client_, &self->executor_, clock, self->logger_,
-      &self->metrics_);
+  auto handler =
+      service::UnaryCallHandler::Create(*service, self->options_.handler, &self->client_,
+                                        &self->executor_, clock, self->logger_, &self->metrics_);
   if (!handler.ok()) return handler.status();
   self->handler_ = *std::move(handler);
   self->webhook_service_ = std::make_unique<service::WebhookService>(self->handler_.get());
@@ -65,9 +64,8 @@ void SidecarServer::Shutdown() {
   shut_down_ = true;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
   handler_->StopAccepting();
-  logger_->Info("sidecar draining",
-                {{"inFlight", handler_->in_flight()},
-                 {"grace", common::FormatDuration(options_.shutdown_grace)}});
+  logger_->Info("sidecar draining", {{"inFlight", handler_->in_flight()},
+                                     {"grace", common::FormatDuration(options_.shutdown_grace)}});
   // Shutdown waits for running calls until the deadline, then cancels what is left.
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
   executor_.Shutdown();

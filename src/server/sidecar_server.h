@@ -51,8 +51,9 @@ class SidecarServer {
   void Shutdown();
 
  private:
-  SidecarServer(SidecarServerOptions options, std::shared_ptr<const observability::JsonLogger> logger,
-                common::Clock* clock, common::Random* random);
+  SidecarServer(SidecarServerOptions options,
+                std::shared_ptr<const observability::JsonLogger> logger, common::Clock* clock,
+                common::Random* random);
 
   const SidecarServerOptions options_;
   std::shared_ptr<const observability::JsonLogger> logger_;

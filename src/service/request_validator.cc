@@ -39,6 +39,12 @@ bool IntegerValue(const Message& message, const FieldDescriptor& field, int64_t*
     case FieldDescriptor::CPPTYPE_UINT32:
       *out = reflection.GetUInt32(message, &field);
       return true;
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      // Beyond INT64_MAX it exceeds any bound a rule can state: saturate.
+      uint64_t value = reflection.GetUInt64(message, &field);
+      *out = value > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(value);
+      return true;
+    }
     default:
       return false;
   }

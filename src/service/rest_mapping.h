@@ -1,6 +1,6 @@
-// Reads each RPC's REST mapping from the .proto: the `google.api.http` annotation (verb, path, body)
-// and the standard `idempotency_level` method option. This is the only place that knows how the
-// contract declares GenAuth calls, so adding an RPC needs no C++.
+// Reads each RPC's REST mapping from the .proto: the `google.api.http` annotation (verb, path,
+// body) and the standard `idempotency_level` method option. This is the only place that knows how
+// the contract declares GenAuth calls, so adding an RPC needs no C++.
 #pragma once
 
 #include <map>
@@ -13,9 +13,9 @@
 namespace genauth::service {
 
 struct RestMapping {
-  std::string rpc;   // the method's simple name, e.g. "TriggerWebhook"
-  std::string verb;  // "GET" or "POST"
-  std::string path;  // e.g. "/api/v3/trigger-webhook"
+  std::string rpc;               // the method's simple name, e.g. "TriggerWebhook"
+  std::string verb;              // "GET" or "POST"
+  std::string path;              // e.g. "/api/v3/trigger-webhook"
   bool body_is_request = false;  // POST with body "*": the whole request message is the JSON body
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
 };

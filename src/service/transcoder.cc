@@ -102,9 +102,9 @@ absl::Status FillResponse(const nlohmann::json& data, Message* response) {
   auto status = google::protobuf::util::JsonStringToMessage(
       data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), response, options);
   if (!status.ok()) {
-    absl::Status error = absl::InternalError("GenAuth's reply does not match " +
-                                             response->GetDescriptor()->name() + ": " +
-                                             std::string(status.message()));
+    absl::Status error =
+        absl::InternalError("GenAuth's reply does not match " + response->GetDescriptor()->name() +
+                            ": " + std::string(status.message()));
     upstream::SetErrorInfo(error, upstream::reason::kUpstreamMalformedReply);
     return error;
   }

@@ -94,18 +94,18 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
 
   const common::TimePoint deadline = DeadlineFor(*context);
   in_flight_->Add(1);
-  bool queued = executor_->TrySubmit([this, reactor, &mapping, request, response, deadline,
-                                      started, context]() mutable {
-    upstream::CallReport call_report;
-    absl::Status status;
-    if (context->IsCancelled()) {
-      status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
-    } else {
-      status = Execute(mapping, *request, response, deadline, &call_report);
-    }
-    Finish(reactor, mapping, *request, status, call_report, started);
-    in_flight_->Add(-1);
-  });
+  bool queued = executor_->TrySubmit(
+      [this, reactor, &mapping, request, response, deadline, started, context]() mutable {
+        upstream::CallReport call_report;
+        absl::Status status;
+        if (context->IsCancelled()) {
+          status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
+        } else {
+          status = Execute(mapping, *request, response, deadline, &call_report);
+        }
+        Finish(reactor, mapping, *request, status, call_report, started);
+        in_flight_->Add(-1);
+      });
   if (!queued) {
     in_flight_->Add(-1);
     shed_->Increment();

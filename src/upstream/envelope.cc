@@ -17,12 +17,14 @@ std::optional<Envelope> ParseEnvelope(std::string_view body, std::string* why) {
     return std::nullopt;
   }
   auto status = parsed.find("statusCode");
-  if (status == parsed.end() || !status->is_number_integer()) {
+  // A value outside 0..999 is no status at all; reading it as int could wrap into 200.
+  if (status == parsed.end() || !status->is_number_integer() || status->get<int64_t>() < 0 ||
+      status->get<int64_t>() > 999) {
     set_why("the reply has no integer statusCode");
     return std::nullopt;
   }
   Envelope envelope;
-  envelope.status_code = status->get<int>();
+  envelope.status_code = static_cast<int>(status->get<int64_t>());
   if (auto it = parsed.find("message"); it != parsed.end() && it->is_string()) {
     envelope.message = it->get<std::string>();
   }

@@ -1,6 +1,6 @@
-// GenAuth's reply envelope {statusCode, message, apiCode?, requestId?, data?} and the one table that
-// maps GenAuth statuses to canonical codes. Success is `statusCode == 200` in the body, whatever the
-// HTTP status; a reply without an envelope falls back to its HTTP status.
+// GenAuth's reply envelope {statusCode, message, apiCode?, requestId?, data?} and the one table
+// that maps GenAuth statuses to canonical codes. Success is `statusCode == 200` in the body,
+// whatever the HTTP status; a reply without an envelope falls back to its HTTP status.
 #pragma once
 
 #include <optional>

@@ -19,11 +19,12 @@ namespace reason {
 inline constexpr char kGenAuthError[] = "GENAUTH_ERROR";  // GenAuth answered a failure status
 inline constexpr char kUpstreamUnreachable[] = "UPSTREAM_UNREACHABLE";  // nothing was sent
 inline constexpr char kUpstreamTimeout[] = "UPSTREAM_TIMEOUT";          // sent, no reply in time
-inline constexpr char kUpstreamBrokenReply[] = "UPSTREAM_BROKEN_REPLY";  // connection broke mid-reply
+inline constexpr char kUpstreamBrokenReply[] =
+    "UPSTREAM_BROKEN_REPLY";  // connection broke mid-reply
 inline constexpr char kUpstreamMalformedReply[] = "UPSTREAM_MALFORMED_REPLY";  // unreadable reply
 inline constexpr char kTokenUnavailable[] = "TOKEN_UNAVAILABLE";  // no management token
-inline constexpr char kInvalidRequest[] = "INVALID_REQUEST";      // refused before any upstream call
-inline constexpr char kOverloaded[] = "OVERLOADED";               // the sidecar shed the call
+inline constexpr char kInvalidRequest[] = "INVALID_REQUEST";  // refused before any upstream call
+inline constexpr char kOverloaded[] = "OVERLOADED";           // the sidecar shed the call
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
 }  // namespace reason
 

@@ -79,10 +79,9 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
       return attempt;
     }
     attempt.outcome = {retry::AttemptFailure::kStatus, envelope->status_code};
-    std::string message = envelope->message.empty()
-                              ? "GenAuth answered statusCode " +
-                                    std::to_string(envelope->status_code)
-                              : envelope->message;
+    std::string message = envelope->message.empty() ? "GenAuth answered statusCode " +
+                                                          std::to_string(envelope->status_code)
+                                                    : envelope->message;
     attempt.status = absl::Status(CodeForGenAuthStatus(envelope->status_code), message);
     SetErrorInfo(attempt.status, reason::kGenAuthError,
                  {{"statusCode", std::to_string(envelope->status_code)},
@@ -102,9 +101,9 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
   }
   // A gateway's error without an envelope: the HTTP status stands in for statusCode.
   attempt.outcome = {retry::AttemptFailure::kStatus, response.status};
-  attempt.status = absl::Status(CodeForGenAuthStatus(response.status),
-                                "GenAuth answered HTTP " + std::to_string(response.status) +
-                                    " without a JSON envelope");
+  attempt.status = absl::Status(
+      CodeForGenAuthStatus(response.status),
+      "GenAuth answered HTTP " + std::to_string(response.status) + " without a JSON envelope");
   SetErrorInfo(attempt.status, reason::kGenAuthError,
                {{"httpStatus", std::to_string(response.status)}});
   return attempt;
@@ -113,8 +112,8 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
 }  // namespace
 
 GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transport,
-                             auth::TokenCache* tokens, common::Clock* clock,
-                             common::Random* random, observability::MetricsRegistry* metrics)
+                             auth::TokenCache* tokens, common::Clock* clock, common::Random* random,
+                             observability::MetricsRegistry* metrics)
     : options_(std::move(options)),
       transport_(transport),
       tokens_(tokens),
@@ -125,18 +124,18 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
                                    "Upstream attempts repeated after a retryable failure")),
       token_renewals_(metrics->GetCounter("genauth_upstream_token_renewals_total", {},
                                           "Calls repeated with a new token after a 401")),
-      retries_refused_deadline_(
-          metrics->GetCounter("genauth_upstream_retries_refused_total", {{"why", "deadline"}},
-                              "Retryable failures not retried")) {
+      retries_refused_deadline_(metrics->GetCounter("genauth_upstream_retries_refused_total",
+                                                    {{"why", "deadline"}},
+                                                    "Retryable failures not retried")) {
   const std::string& p = options_.header_prefix;
   fixed_headers_ = {{p + "-sdk-version", options_.sdk_version}, {p + "-lang", options_.lang}};
-  if (!options_.tenant_id.empty()) fixed_headers_.emplace_back(p + "-app-tenant-id", options_.tenant_id);
+  if (!options_.tenant_id.empty())
+    fixed_headers_.emplace_back(p + "-app-tenant-id", options_.tenant_id);
   userpool_header_ = p + "-userpool-id";
 }
 
 absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
-                                                   common::TimePoint deadline,
-                                                   CallReport* report) {
+                                                   common::TimePoint deadline, CallReport* report) {
   int retries_done = 0;
   absl::Status last_error;
   HttpRequest request;
@@ -148,8 +147,9 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
     common::TimePoint now = clock_->Now();
     if (now >= deadline) {
       absl::Status status = absl::DeadlineExceededError(
-          last_error.ok() ? "the deadline passed before GenAuth was called"
-                          : "the deadline passed; last error: " + std::string(last_error.message()));
+          last_error.ok()
+              ? "the deadline passed before GenAuth was called"
+              : "the deadline passed; last error: " + std::string(last_error.message()));
       SetErrorInfo(status, reason::kUpstreamTimeout);
       return status;
     }
@@ -167,8 +167,8 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
 
     now = clock_->Now();
     ++report->attempts;
-    HttpResult result =
-        transport_->Send(request, std::min<common::Duration>(options_.attempt_timeout, deadline - now));
+    HttpResult result = transport_->Send(
+        request, std::min<common::Duration>(options_.attempt_timeout, deadline - now));
     Attempt attempt = Classify(result, clock_->WallNow(), report);
     metrics_
         ->GetCounter("genauth_upstream_attempts_total",
@@ -177,8 +177,8 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
         ->Increment();
     if (attempt.status.ok()) return std::move(attempt.data);
 
-    if (attempt.outcome.failure == retry::AttemptFailure::kStatus && attempt.outcome.status == 401 &&
-        !report->token_renewed) {
+    if (attempt.outcome.failure == retry::AttemptFailure::kStatus &&
+        attempt.outcome.status == 401 && !report->token_renewed) {
       // GenAuth refused the token, so it did not process the call: renew and repeat once.
       tokens_->Invalidate((*token)->access_token);
       report->token_renewed = true;

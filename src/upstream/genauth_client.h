@@ -1,9 +1,9 @@
 // One authenticated GenAuth Management API call, with retries, all within the caller's deadline.
 //
-// Per attempt: take the cached token, send, read the envelope, classify the outcome. A 401 drops the
-// token and repeats the call once with a fresh one (GenAuth did not process a call it refused to
-// authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or the
-// reply's Retry-After, and a wait that would pass the deadline ends the call at once.
+// Per attempt: take the cached token, send, read the envelope, classify the outcome. A 401 drops
+// the token and repeats the call once with a fresh one (GenAuth did not process a call it refused
+// to authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or
+// the reply's Retry-After, and a wait that would pass the deadline ends the call at once.
 // Thread-safe; one client serves every call.
 #pragma once
 

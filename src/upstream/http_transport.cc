@@ -13,8 +13,8 @@ namespace {
 // httplib takes timeouts as (seconds, microseconds); a zero would mean "no timeout" to the OS.
 void SetTimeouts(httplib::Client& client, common::Duration connect, common::Duration io) {
   auto to_parts = [](common::Duration d) {
-    auto us = std::max<int64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(d).count(), 1000);
+    auto us =
+        std::max<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count(), 1000);
     return std::pair<time_t, time_t>(static_cast<time_t>(us / 1000000),
                                      static_cast<time_t>(us % 1000000));
   };
@@ -97,8 +97,8 @@ HttpResult HttpTransport::Send(const HttpRequest& request, common::Duration time
     result.response.retry_after = res.get_header_value("Retry-After");
     if (result.response.body.size() > options_.max_reply_bytes) {
       result.failure = TransportFailure::kTooLarge;
-      result.detail = "GenAuth's reply is larger than " +
-                      std::to_string(options_.max_reply_bytes) + " bytes";
+      result.detail =
+          "GenAuth's reply is larger than " + std::to_string(options_.max_reply_bytes) + " bytes";
       return result;
     }
     Release(std::move(client));
@@ -131,11 +131,12 @@ HttpResult HttpTransport::Send(const HttpRequest& request, common::Duration time
     case httplib::Error::Canceled:
       if (too_large) {
         result.failure = TransportFailure::kTooLarge;
-        result.detail = "GenAuth's reply is larger than " +
-                        std::to_string(options_.max_reply_bytes) + " bytes";
+        result.detail =
+            "GenAuth's reply is larger than " + std::to_string(options_.max_reply_bytes) + " bytes";
       } else {
         result.failure = TransportFailure::kTimedOut;
-        result.detail = "GenAuth's reply did not complete within " + common::FormatDuration(timeout);
+        result.detail =
+            "GenAuth's reply did not complete within " + common::FormatDuration(timeout);
       }
       break;
     case httplib::Error::Read:
@@ -154,7 +155,8 @@ HttpResult HttpTransport::Send(const HttpRequest& request, common::Duration time
       break;
     default:
       result.failure = TransportFailure::kBrokenReply;
-      result.detail = "HTTP exchange with GenAuth failed (" + httplib::to_string(error) + after + ")";
+      result.detail =
+          "HTTP exchange with GenAuth failed (" + httplib::to_string(error) + after + ")";
       break;
   }
   return result;

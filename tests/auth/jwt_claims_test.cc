@@ -15,9 +15,9 @@ TEST(Base64UrlDecodeTest, DecodesWithAndWithoutPadding) {
 }
 
 TEST(Base64UrlDecodeTest, RejectsInvalidInput) {
-  EXPECT_FALSE(Base64UrlDecode("a").has_value());       // impossible length
-  EXPECT_FALSE(Base64UrlDecode("ab$d").has_value());    // not in the alphabet
-  EXPECT_FALSE(Base64UrlDecode("ab cd").has_value());   // whitespace
+  EXPECT_FALSE(Base64UrlDecode("a").has_value());      // impossible length
+  EXPECT_FALSE(Base64UrlDecode("ab$d").has_value());   // not in the alphabet
+  EXPECT_FALSE(Base64UrlDecode("ab cd").has_value());  // whitespace
 }
 
 // {"alg":"none"} . {"scoped_userpool_id":"pool-1","n":1} . sig

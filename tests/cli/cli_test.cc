@@ -121,6 +121,11 @@ struct UsageCase {
   std::string error;  // expected in stderr
 };
 
+// Names each case by its arguments in test output and ctest (instead of a byte dump).
+void PrintTo(const UsageCase& c, std::ostream* os) {
+  for (size_t i = 0; i < c.args.size(); ++i) *os << (i > 0 ? " " : "") << c.args[i];
+}
+
 class CliUsageErrorTest : public ::testing::TestWithParam<UsageCase> {};
 
 TEST_P(CliUsageErrorTest, ExitsTwoWithAMessage) {

@@ -1,12 +1,11 @@
 // The genauth-sidecar binary as a process: configuration errors exit 64 before anything starts;
-// a configured sidecar serves over TCP and a Unix socket, logs JSON lines to stdout without secrets,
-// and drains and exits 0 on SIGTERM.
+// a configured sidecar serves over TCP and a Unix socket, logs JSON lines to stdout without
+// secrets, and drains and exits 0 on SIGTERM.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -46,8 +45,8 @@ class Process {
   static constexpr int kNotStarted = -2;
 
   Process(const std::vector<std::string>& env, const std::vector<std::string>& args = {}) {
-    dir_ = fs::temp_directory_path() / ("sidecar-proc-" + std::to_string(getpid()) + "-" +
-                                        std::to_string(counter_++));
+    dir_ = fs::temp_directory_path() /
+           ("sidecar-proc-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
     std::string binary = SidecarBinary();
     std::string out = (dir_ / "stdout").string();
@@ -127,15 +126,21 @@ class SidecarProcessTest : public ::testing::Test {
     options.access_key_secret = kSecret;
     emulator_ = std::make_unique<emulator::Emulator>(options);
     ASSERT_TRUE(emulator_->Start());
-    emulator_->AddWebhook({{"webhookId", "wh-proc"}, {"url", receiver_.url()},
-                           {"name", "p"}, {"contentType", "application/json"},
-                           {"events", {"test"}}, {"enabled", true}});
+    emulator_->AddWebhook({{"webhookId", "wh-proc"},
+                           {"url", receiver_.url()},
+                           {"name", "p"},
+                           {"contentType", "application/json"},
+                           {"events", {"test"}},
+                           {"enabled", true}});
   }
 
   std::vector<std::string> GoodEnv(const std::string& listen) {
-    return {"GENAUTH_HOST=" + emulator_->base_url(), "GENAUTH_ACCESS_KEY_ID=proc-key",
-            std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret, "SIDECAR_GRPC_LISTEN=" + listen,
-            "SIDECAR_LOG_LEVEL=debug", "SIDECAR_SHUTDOWN_GRACE=2s"};
+    return {"GENAUTH_HOST=" + emulator_->base_url(),
+            "GENAUTH_ACCESS_KEY_ID=proc-key",
+            std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret,
+            "SIDECAR_GRPC_LISTEN=" + listen,
+            "SIDECAR_LOG_LEVEL=debug",
+            "SIDECAR_SHUTDOWN_GRACE=2s"};
   }
 
   static grpc::Status Trigger(const std::string& target) {
@@ -190,8 +195,8 @@ TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
   for (std::string line; std::getline(lines, line);) {
     auto json = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(json.is_discarded()) << "not a JSON line: " << line;
-    saw_rpc = saw_rpc || (json["msg"] == "rpc" && json["grpcCode"] == "OK" &&
-                          json["webhookId"] == "wh-proc");
+    saw_rpc = saw_rpc ||
+              (json["msg"] == "rpc" && json["grpcCode"] == "OK" && json["webhookId"] == "wh-proc");
     saw_stopped = saw_stopped || json["msg"] == "sidecar stopped";
   }
   EXPECT_TRUE(saw_rpc) << out;
@@ -207,7 +212,8 @@ TEST_F(SidecarProcessTest, ServesOnAUnixSocketWithTheSecretFromAFile) {
   env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
   Process p(env);
   ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted) << p.Stderr();
-  for (int i = 0; i < 500 && !fs::exists(socket); ++i) std::this_thread::sleep_for(milliseconds(10));
+  for (int i = 0; i < 500 && !fs::exists(socket); ++i)
+    std::this_thread::sleep_for(milliseconds(10));
   grpc::Status status = Trigger("unix:" + socket);
   EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << p.Stdout() << p.Stderr();
   p.Signal(SIGTERM);

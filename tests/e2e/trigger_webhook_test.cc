@@ -30,8 +30,8 @@ TriggerWebhookRequest Request(const std::string& webhook_id = kWebhookId) {
 
 TriggerWebhookRequest RequestWithPayload() {
   TriggerWebhookRequest request = Request();
-  auto status = google::protobuf::util::JsonStringToMessage(
-      R"({"x-trace-id": "abc", "x-n": "1"})", request.mutable_request_headers());
+  auto status = google::protobuf::util::JsonStringToMessage(R"({"x-trace-id": "abc", "x-n": "1"})",
+                                                            request.mutable_request_headers());
   EXPECT_TRUE(status.ok());
   status = google::protobuf::util::JsonStringToMessage(
       R"({"eventName": "user:created", "data": {"id": "u1", "tags": ["a", "b"], "n": 2}})",
@@ -63,9 +63,10 @@ TEST(TriggerWebhookTest, HappyPathSendsExactRequestAndReturnsReceiverReply) {
   auto deliveries = h.receiver().deliveries();
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(deliveries[0].headers["x-trace-id"], "abc");
-  EXPECT_EQ(nlohmann::json::parse(deliveries[0].body),
-            nlohmann::json::parse(
-                R"({"eventName": "user:created", "data": {"id": "u1", "tags": ["a", "b"], "n": 2}})"));
+  EXPECT_EQ(
+      nlohmann::json::parse(deliveries[0].body),
+      nlohmann::json::parse(
+          R"({"eventName": "user:created", "data": {"id": "u1", "tags": ["a", "b"], "n": 2}})"));
 
   // The reply is GenAuth's data.response, which is what the receiver answered.
   std::string response_json;
@@ -79,8 +80,7 @@ TEST(TriggerWebhookTest, HappyPathSendsExactRequestAndReturnsReceiverReply) {
   ASSERT_EQ(calls.size(), 1u);
   const auto& call = calls[0];
   EXPECT_EQ(call.method, "POST");
-  EXPECT_EQ(nlohmann::json::parse(call.body),
-            nlohmann::json::parse(R"({"webhookId": "wh-test-1",
+  EXPECT_EQ(nlohmann::json::parse(call.body), nlohmann::json::parse(R"({"webhookId": "wh-test-1",
               "requestHeaders": {"x-trace-id": "abc", "x-n": "1"},
               "requestBody": {"eventName": "user:created",
                               "data": {"id": "u1", "tags": ["a", "b"], "n": 2}}})"));
@@ -93,7 +93,7 @@ TEST(TriggerWebhookTest, HappyPathSendsExactRequestAndReturnsReceiverReply) {
   EXPECT_EQ(call.headers.at("content-type"), "application/json");
   EXPECT_EQ(call.headers.count("x-authing-app-tenant-id"), 0u);
   EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_calls_total",
-                                                {{"rpc", "TriggerWebhook"}, {"code", "OK"}}),
+                                               {{"rpc", "TriggerWebhook"}, {"code", "OK"}}),
             1u);
 }
 
@@ -421,9 +421,10 @@ TEST(TriggerWebhookTest, ConnectionRefusedOnTheCallIsRetriedThenUnavailable) {
   ErrorInfoMetadata(status, &reason);
   EXPECT_EQ(reason, "UPSTREAM_UNREACHABLE");
   // Never sent, so retried: 3 attempts in all for this call.
-  EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_upstream_attempts_total",
-                                                {{"rpc", "TriggerWebhook"}, {"outcome", "not_sent"}}),
-            3u);
+  EXPECT_EQ(
+      h.sidecar().metrics().CounterValue("genauth_upstream_attempts_total",
+                                         {{"rpc", "TriggerWebhook"}, {"outcome", "not_sent"}}),
+      3u);
 }
 
 TEST(TriggerWebhookTest, TokenEndpointFailureIsUnavailableWithTheCause) {
