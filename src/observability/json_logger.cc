@@ -28,7 +28,8 @@ bool JsonLogger::Enabled(spdlog::level::level_enum level) const {
 void JsonLogger::Log(spdlog::level::level_enum level, std::string_view msg,
                      nlohmann::json fields) const {
   if (!Enabled(level)) return;
-  nlohmann::json line = nlohmann::json::object();
+  // Ordered so that every line starts with time, level and msg, as people read them.
+  nlohmann::ordered_json line = nlohmann::ordered_json::object();
   line["time"] = FormatRfc3339Millis(clock_->WallNow());
   auto level_name = spdlog::level::to_string_view(level);
   line["level"] = std::string(level_name.data(), level_name.size());

@@ -112,8 +112,11 @@ HttpResult HttpTransport::Send(const HttpRequest& request, common::Duration time
     case httplib::Error::ConnectionTimeout:
     case httplib::Error::BindIPAddress:
       result.failure = TransportFailure::kNotSent;
-      result.detail = "could not connect to " + options_.base_url + " (" +
-                      httplib::to_string(error) + after + ")";
+      result.detail =
+          "could not connect to " + options_.base_url +
+          (error == httplib::Error::ConnectionTimeout ? " (connect timed out"
+                                                      : " (connection refused or failed") +
+          after + ")";
       break;
     case httplib::Error::SSLConnection:
       result.failure = TransportFailure::kNotSent;
