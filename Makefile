@@ -44,7 +44,8 @@ format-check: deps
 tidy: configure
 	cmake --build $(BUILD_DIR) --target sidecar_proto -j $(JOBS)
 	run-clang-tidy -p $(BUILD_DIR) -j $(JOBS) -quiet '$(CURDIR)/src/.*\.cc$$' > $(BUILD_DIR)/clang-tidy.log 2>&1 \
-	  || { grep -E 'error:|warning:' $(BUILD_DIR)/clang-tidy.log | grep -v 'warnings generated' | sort -u; \
+	  || { sed 's/\x1b\[[0-9;]*m//g' $(BUILD_DIR)/clang-tidy.log | grep -E 'error:|warning:' \
+	       | grep -v 'warnings generated' | sort -u; \
 	       echo 'clang-tidy found problems (full log: $(BUILD_DIR)/clang-tidy.log)'; exit 1; }
 
 lint: format-check tidy

@@ -38,7 +38,7 @@ void JsonLogger::Log(spdlog::level::level_enum level, std::string_view msg,
     for (auto& [key, value] : fields.items()) {
       // The core keys are the line's identity; a field may not replace them.
       if (key == "time" || key == "level" || key == "msg") continue;
-      line[key] = std::move(value);
+      line[key] = value;  // json -> ordered_json: a conversion, so a copy either way
     }
   }
   // `replace` turns invalid UTF-8 (e.g. from an upstream message) into U+FFFD instead of throwing.

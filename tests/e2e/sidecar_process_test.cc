@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -26,6 +27,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 constexpr char kSecret[] = "process-SECRET-never-printed-81d2";
+constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 
 std::string SidecarBinary() {
   const char* dir = std::getenv("SIDECAR_BUILD_DIR");
@@ -92,6 +94,16 @@ class Process {
   void Signal(int sig) { kill(pid_, sig); }
   std::string Stdout() const { return ReadFile(dir_ / "stdout"); }
   std::string Stderr() const { return ReadFile(dir_ / "stderr"); }
+
+  // Whether a log line with this msg appears within `timeout`.
+  bool AwaitLogLine(const std::string& msg, milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      if (Stdout().find("\"msg\":\"" + msg + "\"") != std::string::npos) return true;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return false;
+  }
 
   // The port from the "sidecar started" log line (0 for a Unix socket), kNotStarted if the line
   // does not appear in time.
@@ -174,6 +186,15 @@ TEST_F(SidecarProcessTest, BadConfigExits64ListingEveryProblem) {
   EXPECT_EQ(p.Stdout(), "");
 }
 
+TEST_F(SidecarProcessTest, ListenAddressInUseExitsWithAClearError) {
+  // The emulator holds its port (without SO_REUSEPORT), so the sidecar cannot bind it.
+  Process p(GoodEnv("127.0.0.1:" + std::to_string(emulator_->port())));
+  EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
+  EXPECT_NE(p.Stdout().find("could not listen on 127.0.0.1:" + std::to_string(emulator_->port())),
+            std::string::npos)
+      << p.Stdout() << p.Stderr();
+}
+
 TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
   Process p(GoodEnv("127.0.0.1:0"));
   int port = p.AwaitStartedPort(milliseconds(10000));
@@ -201,6 +222,52 @@ TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
   }
   EXPECT_TRUE(saw_rpc) << out;
   EXPECT_TRUE(saw_stopped) << out;
+}
+
+TEST_F(SidecarProcessTest, SigtermLetsAnInFlightCallFinish) {
+  Process p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitStartedPort(milliseconds(10000));
+  ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(Trigger(target).ok());  // token cached
+  emulator::Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(800);
+  emulator_->ScriptFaults(kTriggerPath, {slow});
+  auto call = std::async(std::launch::async, [&target] { return Trigger(target); });
+  for (int i = 0; i < 1000 && emulator_->CountRequests(kTriggerPath) < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_EQ(emulator_->CountRequests(kTriggerPath), 2u);
+  p.Signal(SIGTERM);  // while the slow call is in flight
+  grpc::Status status = call.get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(receiver_.deliveries().size(), 2u);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+TEST_F(SidecarProcessTest, SecondSignalExitsAtOnce) {
+  Process p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitStartedPort(milliseconds(10000));
+  ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(Trigger(target).ok());
+  emulator::Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(4000);
+  emulator_->ScriptFaults(kTriggerPath, {slow});
+  auto call = std::async(std::launch::async, [&target] { return Trigger(target); });
+  for (int i = 0; i < 1000 && emulator_->CountRequests(kTriggerPath) < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  p.Signal(SIGTERM);
+  // Signals of one kind do not queue: send the second only once the first has been taken.
+  ASSERT_TRUE(p.AwaitLogLine("sidecar draining", milliseconds(5000))) << p.Stdout();
+  auto start = std::chrono::steady_clock::now();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(1000)), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
+  EXPECT_FALSE(call.get().ok());
 }
 
 TEST_F(SidecarProcessTest, ServesOnAUnixSocketWithTheSecretFromAFile) {
