@@ -112,10 +112,25 @@ std::string ReadInputFile(const Invocation& invocation, std::string_view what,
 
 // --- commands ---
 
-std::string JoinedWebhookMethods() {
+// The methods, comma-separated, broken into lines of at most `width` characters: the list grows
+// with the proto and must still fit the help's 100 columns.
+std::string JoinedWebhookMethods(size_t width = 72) {
   std::string joined;
+  size_t line_length = 0;
   for (const std::string& name : WebhookMethodNames()) {
-    joined += (joined.empty() ? "" : ", ") + name;
+    if (!joined.empty()) {
+      joined += ",";
+      ++line_length;
+      if (line_length + 1 + name.size() > width) {
+        joined += "\n";
+        line_length = 0;
+      } else {
+        joined += " ";
+        ++line_length;
+      }
+    }
+    joined += name;
+    line_length += name.size();
   }
   return joined;
 }
@@ -170,9 +185,9 @@ int RunCall(const CommandSpec& command, const ParsedOptions& options,
   const std::string& name = options.positionals.front();
   std::optional<ResolvedMethod> method = FindMethod(name);
   if (!method) {
-    return UsageError(
-        invocation.err, command.name,
-        "unknown method '" + name + "' (WebhookService has: " + JoinedWebhookMethods() + ")");
+    return UsageError(invocation.err, command.name,
+                      "unknown method '" + name + "' (WebhookService has: " +
+                          JoinedWebhookMethods(std::string::npos) + ")");
   }
   if (method->method->client_streaming() || method->method->server_streaming()) {
     return UsageError(invocation.err, command.name,
@@ -243,10 +258,9 @@ const std::vector<CommandSpec>& Commands() {
       {"call",
        {"METHOD"},
        "Calls a unary RPC with a request in the protobuf JSON mapping (camelCase or\n"
-       "proto field names). METHOD is a WebhookService method (" +
-           JoinedWebhookMethods() +
-           ")\n"
-           "or a full name such as grpc.health.v1.Health/Check.",
+       "proto field names). METHOD is a full name such as grpc.health.v1.Health/Check,\n"
+       "or one of WebhookService's methods:\n" +
+           JoinedWebhookMethods(),
        {
            {"json", "JSON", "the request, a JSON object (default {})"},
            {"json-file", "PATH", "the request, read from a file"},

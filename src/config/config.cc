@@ -28,6 +28,7 @@ constexpr std::string_view kAccessKeySecretFile = "GENAUTH_ACCESS_KEY_SECRET_FIL
 constexpr std::string_view kTenantId = "GENAUTH_TENANT_ID";
 constexpr std::string_view kHeaderPrefix = "GENAUTH_HEADER_PREFIX";
 constexpr std::string_view kLang = "GENAUTH_LANG";
+constexpr std::string_view kAuthScheme = "GENAUTH_AUTH_SCHEME";
 constexpr std::string_view kCaFile = "GENAUTH_CA_FILE";
 constexpr std::string_view kAllowInsecureHttp = "GENAUTH_ALLOW_INSECURE_HTTP";
 constexpr std::string_view kGrpcListen = "SIDECAR_GRPC_LISTEN";
@@ -81,6 +82,9 @@ const Setting kSettings[] = {
      "Prefix of GenAuth request headers: x-authing or x-genauth."},
     {kLang, Kind::kText, [](const Config& c) { return c.lang; },
      "Language of GenAuth messages: zh-CN, en-US, ja-JP or zh-TW."},
+    {kAuthScheme, Kind::kText, [](const Config& c) { return c.auth_scheme; },
+     "How calls are authenticated: token (a cached management token) or signature (GenAuth's "
+     "per-request AK/SK HMAC-SHA1 signature)."},
     {kCaFile, Kind::kText, [](const Config&) { return std::string("(system CAs)"); },
      "PEM bundle of CA certificates trusted for GenAuth instead of the system ones."},
     {kAllowInsecureHttp, Kind::kBool,
@@ -613,6 +617,7 @@ void ParseUpstreamExtras(Parser& p, Config& config) {
     }
   }
   ParseChoice(p, kHeaderPrefix, {"x-authing", "x-genauth"}, &config.header_prefix);
+  ParseChoice(p, kAuthScheme, {"token", "signature"}, &config.auth_scheme);
   ParseChoice(p, kLang, {"zh-CN", "en-US", "ja-JP", "zh-TW"}, &config.lang);
   if (auto ca = p.Get(kCaFile)) {
     std::optional<std::string> content = p.ReadFile(ca->text);

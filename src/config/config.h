@@ -24,6 +24,7 @@ struct Config {
   std::string tenant_id;                    // GENAUTH_TENANT_ID; header sent only when non-empty
   std::string header_prefix = "x-authing";  // GENAUTH_HEADER_PREFIX: x-authing | x-genauth
   std::string lang = "zh-CN";               // GENAUTH_LANG: zh-CN | en-US | ja-JP | zh-TW
+  std::string auth_scheme = "token";        // GENAUTH_AUTH_SCHEME: token | signature
   std::string ca_file;               // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
   bool allow_insecure_http = false;  // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
 

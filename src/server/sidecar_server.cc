@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/duration.h"
+#include "genauth/management/v1/webhook.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -30,14 +31,20 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   std::unique_ptr<SidecarServer> self(
       new SidecarServer(std::move(options), std::move(logger), clock, random));
 
-  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      "genauth.management.v1.WebhookService");
+  // Reached through a generated message, not by name from the pool: that reference is what makes
+  // the linker keep webhook.pb.o (and so the descriptor) in a binary built from static libraries.
+  const auto* service =
+      genauth::management::v1::TriggerWebhookRequest::descriptor()->file()->FindServiceByName(
+          "WebhookService");
+  if (service == nullptr)
+    return absl::InternalError("WebhookService is missing from webhook.proto");
   auto handler =
       service::UnaryCallHandler::Create(*service, self->options_.handler, &self->client_,
                                         &self->executor_, clock, self->logger_, &self->metrics_);
   if (!handler.ok()) return handler.status();
   self->handler_ = *std::move(handler);
-  self->webhook_service_ = std::make_unique<service::WebhookService>(self->handler_.get());
+  self->webhook_service_ =
+      std::make_unique<service::DescriptorService>(*service, self->handler_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

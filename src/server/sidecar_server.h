@@ -14,8 +14,8 @@
 #include "grpcpp/grpcpp.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
+#include "service/descriptor_service.h"
 #include "service/unary_call_handler.h"
-#include "service/webhook_service.h"
 #include "upstream/genauth_client.h"
 #include "upstream/http_transport.h"
 #include "upstream/management_token_fetcher.h"
@@ -65,7 +65,7 @@ class SidecarServer {
   upstream::GenAuthClient client_;
   common::BoundedExecutor executor_;
   std::unique_ptr<service::UnaryCallHandler> handler_;
-  std::unique_ptr<service::WebhookService> webhook_service_;
+  std::unique_ptr<service::DescriptorService> webhook_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -53,11 +53,7 @@ absl::StatusOr<std::map<std::string, RestMapping>> MappingsForService(
     const auto* method = service.method(i);
     auto mapping = MappingForMethod(*method);
     if (!mapping.ok()) return mapping.status();
-    auto [it, inserted] = mappings.emplace(method->input_type()->full_name(), *std::move(mapping));
-    if (!inserted) {
-      return absl::FailedPreconditionError("request message " + method->input_type()->full_name() +
-                                           " is used by more than one method");
-    }
+    mappings.emplace(method->full_name(), *std::move(mapping));
   }
   return mappings;
 }

@@ -24,8 +24,7 @@ struct RestMapping {
 // templates, partial bodies and verbs other than GET/POST are not used by GenAuth's API).
 absl::StatusOr<RestMapping> MappingForMethod(const google::protobuf::MethodDescriptor& method);
 
-// Mappings of every method of a service, keyed by the method's input message full name (each RPC
-// has its own request message, which lets a handler find its mapping from the request alone).
+// Mappings of every method of a service, keyed by the method's full name.
 absl::StatusOr<std::map<std::string, RestMapping>> MappingsForService(
     const google::protobuf::ServiceDescriptor& service);
 

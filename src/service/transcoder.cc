@@ -42,28 +42,12 @@ std::string ScalarText(const Message& message, const FieldDescriptor& field, int
 
 }  // namespace
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapping,
                                                          const Message& request) {
   upstream::UpstreamCall call;
   call.rpc = mapping.rpc;
   call.method = mapping.verb;
-  call.target = mapping.path;
+  call.path = mapping.path;
   call.idempotency = mapping.idempotency;
   if (mapping.body_is_request) {
     google::protobuf::util::JsonPrintOptions options;
@@ -75,7 +59,6 @@ absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapp
     }
     return call;
   }
-  std::string query;
   const auto* descriptor = request.GetDescriptor();
   const auto& reflection = *request.GetReflection();
   for (int i = 0; i < descriptor->field_count(); ++i) {
@@ -87,11 +70,9 @@ absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapp
     const int count = field.is_repeated() ? reflection.FieldSize(request, &field)
                                           : (reflection.HasField(request, &field) ? 1 : 0);
     for (int j = 0; j < count; ++j) {
-      query += query.empty() ? "?" : "&";
-      query += UrlEncode(field.json_name()) + "=" + UrlEncode(ScalarText(request, field, j));
+      call.query.emplace_back(field.json_name(), ScalarText(request, field, j));
     }
   }
-  call.target += query;
   return call;
 }
 

@@ -12,16 +12,13 @@
 
 namespace genauth::service {
 
-// POST: the message as the JSON body. GET: set top-level fields as URL-encoded query parameters
-// (repeated fields repeat the key).
+// POST: the message as the JSON body. GET: set top-level fields as query parameters (repeated
+// fields repeat the key), URL-encoded later by the client (see Target).
 absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapping,
                                                          const google::protobuf::Message& request);
 
 // Fills `response` from GenAuth's `data` (null leaves it empty). Unknown keys are ignored so that
 // newer GenAuth servers do not break older sidecars. INTERNAL when `data` does not fit the message.
 absl::Status FillResponse(const nlohmann::json& data, google::protobuf::Message* response);
-
-// RFC 3986 percent-encoding of a query component (unreserved characters kept).
-std::string UrlEncode(std::string_view text);
 
 }  // namespace genauth::service

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "service/grpc_status.h"
 #include "service/request_validator.h"
 #include "service/transcoder.h"
@@ -67,52 +69,89 @@ common::TimePoint UnaryCallHandler::DeadlineFor(const grpc::CallbackServerContex
   return options_.cap_caller_deadline ? std::min(deadline, fallback) : deadline;
 }
 
+// Everything one call owns between parsing its request and finishing its reactor.
+struct UnaryCallHandler::Call {
+  grpc::ServerUnaryReactor* reactor = nullptr;
+  grpc::CallbackServerContext* context = nullptr;
+  grpc::ByteBuffer* response_bytes = nullptr;
+  const RestMapping* mapping = nullptr;
+  std::unique_ptr<google::protobuf::Message> request;
+  std::unique_ptr<google::protobuf::Message> response;
+  common::TimePoint started;
+};
+
+const RestMapping* UnaryCallHandler::MappingFor(
+    const google::protobuf::MethodDescriptor& method) const {
+  auto it = mappings_.find(method.full_name());
+  return it == mappings_.end() ? nullptr : &it->second;
+}
+
 grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* context,
-                                                   const google::protobuf::Message* request,
-                                                   google::protobuf::Message* response) {
+                                                   const google::protobuf::MethodDescriptor& method,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const common::TimePoint started = clock_->Now();
-  auto mapping_it = mappings_.find(request->GetDescriptor()->full_name());
-  if (mapping_it == mappings_.end()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no GenAuth mapping"));
+  auto call = std::make_unique<Call>();
+  call->reactor = reactor;
+  call->context = context;
+  call->response_bytes = response;
+  call->started = clock_->Now();
+  call->mapping = MappingFor(method);
+  if (call->mapping == nullptr) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                 "no GenAuth mapping for " + method.full_name()));
     return reactor;
   }
-  const RestMapping& mapping = mapping_it->second;
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  call->request.reset(factory->GetPrototype(method.input_type())->New());
+  call->response.reset(factory->GetPrototype(method.output_type())->New());
   upstream::CallReport report;
 
+  // gRPC hands the bytes over; parsing reads them without another copy.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
+  if (!call->request->ParseFromZeroCopyStream(&reader)) {
+    absl::Status status = absl::InvalidArgumentError("the request is not a valid " +
+                                                     method.input_type()->full_name());
+    upstream::SetErrorInfo(status, upstream::reason::kInvalidRequest);
+    Finish(std::move(call), status, report);
+    return reactor;
+  }
   if (!accepting_.load()) {
     absl::Status status = absl::UnavailableError("the sidecar is shutting down");
     upstream::SetErrorInfo(status, upstream::reason::kShuttingDown);
-    Finish(reactor, mapping, *request, status, report, started);
+    Finish(std::move(call), status, report);
     return reactor;
   }
   // Bad input costs no worker and no upstream call.
-  if (absl::Status invalid = ValidateRequest(*request); !invalid.ok()) {
-    Finish(reactor, mapping, *request, invalid, report, started);
+  if (absl::Status invalid = ValidateRequest(*call->request); !invalid.ok()) {
+    Finish(std::move(call), invalid, report);
     return reactor;
   }
 
   const common::TimePoint deadline = DeadlineFor(*context);
   in_flight_->Add(1);
-  bool queued = executor_->TrySubmit(
-      [this, reactor, &mapping, request, response, deadline, started, context]() mutable {
-        upstream::CallReport call_report;
-        absl::Status status;
-        if (context->IsCancelled()) {
-          status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
-        } else {
-          status = Execute(mapping, *request, response, deadline, &call_report);
-        }
-        Finish(reactor, mapping, *request, status, call_report, started);
-        in_flight_->Add(-1);
-      });
+  // The task owns the call; if the executor refuses the task, ownership comes back here.
+  auto shared = std::make_shared<std::unique_ptr<Call>>(std::move(call));
+  bool queued = executor_->TrySubmit([this, shared, deadline]() {
+    std::unique_ptr<Call> owned = std::move(*shared);
+    upstream::CallReport call_report;
+    absl::Status status;
+    if (owned->context->IsCancelled()) {
+      status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
+    } else {
+      status =
+          Execute(*owned->mapping, *owned->request, owned->response.get(), deadline, &call_report);
+    }
+    Finish(std::move(owned), status, call_report);
+    in_flight_->Add(-1);
+  });
   if (!queued) {
     in_flight_->Add(-1);
     shed_->Increment();
     absl::Status status =
         absl::ResourceExhaustedError("the sidecar is at its concurrency limit; retry later");
     upstream::SetErrorInfo(status, upstream::reason::kOverloaded);
-    Finish(reactor, mapping, *request, status, report, started);
+    Finish(std::move(*shared), status, report);
   }
   return reactor;
 }
@@ -128,12 +167,13 @@ absl::Status UnaryCallHandler::Execute(const RestMapping& mapping,
   return FillResponse(*data, response);
 }
 
-void UnaryCallHandler::Finish(grpc::ServerUnaryReactor* reactor, const RestMapping& mapping,
-                              const google::protobuf::Message& request, const absl::Status& status,
-                              const upstream::CallReport& report, common::TimePoint started) {
+void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& status,
+                              const upstream::CallReport& report) {
+  const RestMapping& mapping = *call->mapping;
+  const google::protobuf::Message& request = *call->request;
   const char* code = GrpcCodeName(status.code());
   const double latency_ms =
-      std::chrono::duration<double, std::milli>(clock_->Now() - started).count();
+      std::chrono::duration<double, std::milli>(clock_->Now() - call->started).count();
   metrics_
       ->GetCounter("genauth_sidecar_calls_total", {{"rpc", mapping.rpc}, {"code", code}},
                    "Calls answered, by RPC and gRPC code")
@@ -163,7 +203,13 @@ void UnaryCallHandler::Finish(grpc::ServerUnaryReactor* reactor, const RestMappi
     }
     logger_->Log(level, "rpc", std::move(fields));
   }
-  reactor->Finish(ToGrpcStatus(status));
+  grpc::Status result = ToGrpcStatus(status);
+  if (status.ok()) {
+    bool own_buffer = false;
+    result = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+        *call->response, call->response_bytes, &own_buffer);
+  }
+  call->reactor->Finish(result);
 }
 
 }  // namespace genauth::service

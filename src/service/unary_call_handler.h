@@ -1,6 +1,7 @@
-// The single translation path every RPC goes through: validate the request, map it to a GenAuth
-// call (rest_mapping + transcoder), run the call on the bounded executor within the caller's
-// deadline, fill the response, write one log line and count the call. RPC classes only forward.
+// The single translation path every RPC goes through: parse the request bytes into the method's
+// request message, validate it, map it to a GenAuth call (rest_mapping + transcoder), run the call
+// on the bounded executor within the caller's deadline, fill and serialize the response, write one
+// log line and count the call. DescriptorService routes every method here.
 //
 // gRPC's callback threads never block here: the upstream call runs on the executor and the reactor
 // is finished from there. When the executor is full the call is refused with RESOURCE_EXHAUSTED.
@@ -37,13 +38,17 @@ class UnaryCallHandler {
       std::shared_ptr<const observability::JsonLogger> logger,
       observability::MetricsRegistry* metrics);
 
-  // Serves one call. `request` and `response` belong to gRPC and live until the reactor finishes.
+  // Serves one call of `method`. `request` and `response` belong to gRPC and live until the
+  // reactor finishes.
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
-                                   const google::protobuf::Message* request,
-                                   google::protobuf::Message* response);
+                                   const google::protobuf::MethodDescriptor& method,
+                                   const grpc::ByteBuffer* request, grpc::ByteBuffer* response);
 
   // After this, new calls are refused with UNAVAILABLE (graceful drain); running ones finish.
   void StopAccepting() { accepting_.store(false); }
+
+  // The REST mapping of a method (nullptr when it is not one of this handler's service).
+  const RestMapping* MappingFor(const google::protobuf::MethodDescriptor& method) const;
 
   // Calls accepted and not yet finished.
   int64_t in_flight() const { return in_flight_->value(); }
@@ -57,12 +62,12 @@ class UnaryCallHandler {
   absl::Status Execute(const RestMapping& mapping, const google::protobuf::Message& request,
                        google::protobuf::Message* response, common::TimePoint deadline,
                        upstream::CallReport* report);
-  void Finish(grpc::ServerUnaryReactor* reactor, const RestMapping& mapping,
-              const google::protobuf::Message& request, const absl::Status& status,
-              const upstream::CallReport& report, common::TimePoint started);
+  struct Call;  // one call's state, owned from parse to Finish
+  void Finish(std::unique_ptr<Call> call, const absl::Status& status,
+              const upstream::CallReport& report);
   common::TimePoint DeadlineFor(const grpc::CallbackServerContext& context) const;
 
-  const std::map<std::string, RestMapping> mappings_;
+  const std::map<std::string, RestMapping> mappings_;  // by method full name
   const CallHandlerOptions options_;
   upstream::GenAuthClient* const client_;
   common::BoundedExecutor* const executor_;

@@ -10,6 +10,7 @@
 #include "retry/retry_after.h"
 #include "upstream/envelope.h"
 #include "upstream/error_details.h"
+#include "upstream/url.h"
 
 namespace genauth::upstream {
 namespace {
@@ -140,7 +141,7 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
   absl::Status last_error;
   HttpRequest request;
   request.method = call.method;
-  request.target = call.target;
+  request.target = Target(call.path, call.query);
   request.body = call.body;
 
   for (;;) {

@@ -35,8 +35,11 @@ struct GenAuthClientOptions {
 struct UpstreamCall {
   std::string rpc;     // for metrics and logs, e.g. "TriggerWebhook"
   std::string method;  // "GET" or "POST"
-  std::string target;  // path and URL-encoded query
-  std::string body;    // JSON, for POST
+  std::string path;    // e.g. "/api/v3/list-webhooks"
+  // GET parameters, not encoded, in the order sent. The request signature needs them as values,
+  // the URL needs them encoded: both are derived from here.
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string body;  // JSON, for POST
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
 };
 

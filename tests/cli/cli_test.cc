@@ -177,8 +177,9 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{{"trigger", "--webhook-id", "w", "--body-file", "not-object.json"},
                   "--body-file not-object.json: expected a JSON object, got an array"},
         UsageCase{{"call"}, "missing METHOD"},
-        UsageCase{{"call", "Frobnicate"},
-                  "unknown method 'Frobnicate' (WebhookService has: TriggerWebhook)"},
+        UsageCase{
+            {"call", "Frobnicate"},
+            "unknown method 'Frobnicate' (WebhookService has: TriggerWebhook, CreateWebhook,"},
         UsageCase{{"call", "TriggerWebhook", "--json", "{\"webhookIdd\":\"w\"}"}, "webhookIdd"},
         UsageCase{{"call", "TriggerWebhook", "--json", "null"},
                   "--json: expected a JSON object, got null"},

@@ -77,6 +77,7 @@ TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
   EXPECT_EQ(c.tenant_id, "");
   EXPECT_EQ(c.header_prefix, "x-authing");
   EXPECT_EQ(c.lang, "zh-CN");
+  EXPECT_EQ(c.auth_scheme, "token");
   EXPECT_EQ(c.ca_file, "");
   EXPECT_FALSE(c.allow_insecure_http);
   EXPECT_EQ(c.grpc_listen, "127.0.0.1:50051");
@@ -165,6 +166,10 @@ INSTANTIATE_TEST_SUITE_P(
         HappyCase{"GENAUTH_LANG", "en-US", [](const Config& c) { EXPECT_EQ(c.lang, "en-US"); }},
         HappyCase{"GENAUTH_LANG", "ja-jp", [](const Config& c) { EXPECT_EQ(c.lang, "ja-JP"); }},
         HappyCase{"GENAUTH_LANG", "zh-TW", [](const Config& c) { EXPECT_EQ(c.lang, "zh-TW"); }},
+        HappyCase{"GENAUTH_AUTH_SCHEME", "Signature",
+                  [](const Config& c) { EXPECT_EQ(c.auth_scheme, "signature"); }},
+        HappyCase{"GENAUTH_AUTH_SCHEME", "token",
+                  [](const Config& c) { EXPECT_EQ(c.auth_scheme, "token"); }},
         HappyCase{"GENAUTH_CA_FILE", "/etc/ca.pem",
                   [](const Config& c) { EXPECT_EQ(c.ca_file, "/etc/ca.pem"); }},
         HappyCase{"GENAUTH_ALLOW_INSECURE_HTTP", "YES",

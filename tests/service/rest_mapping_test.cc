@@ -35,15 +35,39 @@ TEST(MappingForMethodTest, TriggerWebhook) {
   EXPECT_EQ(mapping->idempotency, retry::Idempotency::kSideEffects);
 }
 
-TEST(MappingsForServiceTest, WebhookServiceIsKeyedByRequestType) {
+// The contract's table: each RPC's GenAuth verb, path and idempotency, read from webhook.proto.
+TEST(MappingsForServiceTest, WebhookServiceMapsEveryRpc) {
+  struct Expected {
+    const char* rpc;
+    const char* verb;
+    const char* path;
+    retry::Idempotency idempotency;
+  };
+  const Expected expected[] = {
+      {"TriggerWebhook", "POST", "/api/v3/trigger-webhook", retry::Idempotency::kSideEffects},
+      {"CreateWebhook", "POST", "/api/v3/create-webhook", retry::Idempotency::kSideEffects},
+      {"ListWebhooks", "GET", "/api/v3/list-webhooks", retry::Idempotency::kIdempotent},
+      {"UpdateWebhook", "POST", "/api/v3/update-webhook", retry::Idempotency::kSideEffects},
+      {"DeleteWebhooks", "POST", "/api/v3/delete-webhook", retry::Idempotency::kSideEffects},
+      {"GetWebhook", "GET", "/api/v3/get-webhook", retry::Idempotency::kIdempotent},
+      {"ListWebhookLogs", "POST", "/api/v3/get-webhook-logs", retry::Idempotency::kIdempotent},
+      {"ListWebhookEvents", "GET", "/api/v3/get-webhook-event-list",
+       retry::Idempotency::kIdempotent},
+  };
   absl::StatusOr<std::map<std::string, RestMapping>> mappings =
       MappingsForService(WebhookService());
   ASSERT_TRUE(mappings.ok()) << mappings.status();
-  ASSERT_EQ(mappings->size(), 1u);
-  auto it = mappings->find("genauth.management.v1.TriggerWebhookRequest");
-  ASSERT_NE(it, mappings->end());
-  EXPECT_EQ(it->second.rpc, "TriggerWebhook");
-  EXPECT_EQ(it->second.path, "/api/v3/trigger-webhook");
+  ASSERT_EQ(mappings->size(), std::size(expected));
+  for (const auto& e : expected) {
+    SCOPED_TRACE(e.rpc);
+    auto it = mappings->find(std::string("genauth.management.v1.WebhookService.") + e.rpc);
+    ASSERT_NE(it, mappings->end());
+    EXPECT_EQ(it->second.rpc, e.rpc);
+    EXPECT_EQ(it->second.verb, e.verb);
+    EXPECT_EQ(it->second.path, e.path);
+    EXPECT_EQ(it->second.body_is_request, std::string(e.verb) == "POST");
+    EXPECT_EQ(it->second.idempotency, e.idempotency);
+  }
 }
 
 // One run-time service, genauth.test.TestService, with one method per case. Each method has its
@@ -212,17 +236,16 @@ TEST(MappingsForServiceTest, FailsOnTheFirstMethodWithoutAMapping) {
             "method genauth.test.TestService.Unmapped has no google.api.http annotation");
 }
 
-TEST(MappingsForServiceTest, ARequestTypeSharedByTwoMethodsFails) {
+TEST(MappingsForServiceTest, ARequestTypeMayServeTwoMethods) {
   RunTimeService s;
   RunTimeService::Http(s.AddMethod("First"))->set_get("/api/v3/first");
   RunTimeService::Http(s.AddMethod("Second", "FirstRequest"))->set_get("/api/v3/second");
   const auto* service = s.Build();
   ASSERT_NE(service, nullptr);
   absl::StatusOr<std::map<std::string, RestMapping>> mappings = MappingsForService(*service);
-  ASSERT_FALSE(mappings.ok());
-  EXPECT_EQ(mappings.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(mappings.status().message(),
-            "request message genauth.test.FirstRequest is used by more than one method");
+  ASSERT_TRUE(mappings.ok()) << mappings.status();
+  EXPECT_EQ(mappings->at("genauth.test.TestService.First").path, "/api/v3/first");
+  EXPECT_EQ(mappings->at("genauth.test.TestService.Second").path, "/api/v3/second");
 }
 
 TEST(MappingsForServiceTest, EveryMethodIsMapped) {
@@ -236,9 +259,9 @@ TEST(MappingsForServiceTest, EveryMethodIsMapped) {
   absl::StatusOr<std::map<std::string, RestMapping>> mappings = MappingsForService(*service);
   ASSERT_TRUE(mappings.ok()) << mappings.status();
   ASSERT_EQ(mappings->size(), 2u);
-  EXPECT_EQ(mappings->at("genauth.test.ListThingsRequest").verb, "GET");
-  EXPECT_EQ(mappings->at("genauth.test.CreateThingRequest").path, "/api/v3/create-thing");
-  EXPECT_TRUE(mappings->at("genauth.test.CreateThingRequest").body_is_request);
+  EXPECT_EQ(mappings->at("genauth.test.TestService.ListThings").verb, "GET");
+  EXPECT_EQ(mappings->at("genauth.test.TestService.CreateThing").path, "/api/v3/create-thing");
+  EXPECT_TRUE(mappings->at("genauth.test.TestService.CreateThing").body_is_request);
 }
 
 }  // namespace
