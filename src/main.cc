@@ -25,6 +25,10 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
   o.token_fetcher = {c.access_key_id, c.access_key_secret, c.header_prefix, c.lang, kSdkVersion};
   o.token_cache.fallback_userpool_id = c.access_key_id;
   o.token_cache.prefetch = true;
+  if (c.auth_scheme == "signature") {
+    o.signature =
+        genauth::auth::RequestSignerOptions{c.access_key_id, c.access_key_secret, c.header_prefix};
+  }
   o.client.header_prefix = c.header_prefix;
   o.client.lang = c.lang;
   o.client.tenant_id = c.tenant_id;

@@ -1,5 +1,6 @@
 // The emulator's server: one catch-all handler records the request, applies a scripted fault or the
-// configured latency, then routes to a GenAuth endpoint or a control endpoint.
+// configured latency, authorizes management calls (token or AK/SK signature), then routes to a
+// GenAuth endpoint (webhook_api.h) or a control endpoint.
 #include "emulator/emulator.h"
 
 #include <httplib.h>
@@ -10,12 +11,12 @@
 #include <cctype>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <string_view>
 #include <utility>
 
 #include "emulator/json_fields.h"
 #include "emulator/random_id.h"
-#include "emulator/webhook_delivery.h"
 
 namespace genauth::emulator {
 namespace {
@@ -23,12 +24,9 @@ namespace {
 using nlohmann::json;
 
 constexpr char kTokenPath[] = "/api/v3/get-management-token";
-constexpr char kTriggerWebhookPath[] = "/api/v3/trigger-webhook";
-constexpr char kGetWebhookPath[] = "/api/v3/get-webhook";
 constexpr char kControlPrefix[] = "/_emulator/";
 constexpr char kJson[] = "application/json";
-// GenAuth's body status for "a third-party endpoint could not be requested".
-constexpr int kEndpointRequestError = 601;
+constexpr std::string_view kBearer = "bearer ";
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -92,6 +90,30 @@ bool IsHttplibPseudoHeader(const std::string& name) {
          name == "LOCAL_PORT";
 }
 
+// The request's headers by lower-cased name, repeats joined with ", " (as Node.js servers see
+// them), without httplib's pseudo headers.
+std::map<std::string, std::string> LowerCasedHeaders(const httplib::Request& req) {
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : req.headers) {
+    if (IsHttplibPseudoHeader(name)) continue;
+    auto [it, inserted] = headers.emplace(Lower(name), value);
+    if (!inserted) it->second += ", " + value;
+  }
+  return headers;
+}
+
+bool IsBearer(std::string_view authorization) {
+  return authorization.size() > kBearer.size() &&
+         Lower(authorization.substr(0, kBearer.size())) == kBearer;
+}
+
+// RecordedRequest::auth_scheme for an Authorization header value.
+std::string AuthScheme(const std::string& authorization) {
+  if (IsBearer(authorization)) return "token";
+  if (IsSignatureAuthorization(authorization)) return "signature";
+  return "";
+}
+
 std::string EnvelopeText(int status_code, const std::string& message, const std::string& request_id,
                          const json* data = nullptr, const std::string& api_code = "") {
   json envelope = {{"statusCode", status_code}, {"message", message}, {"requestId", request_id}};
@@ -102,9 +124,15 @@ std::string EnvelopeText(int status_code, const std::string& message, const std:
 
 // Answers an envelope in an HTTP 200, as GenAuth does for its own errors too.
 void SendEnvelope(httplib::Response& res, int status_code, const std::string& message,
-                  const std::string& request_id, const json* data = nullptr) {
+                  const std::string& request_id, const json* data = nullptr,
+                  const std::string& api_code = "") {
   res.status = 200;
-  res.set_content(EnvelopeText(status_code, message, request_id, data), kJson);
+  res.set_content(EnvelopeText(status_code, message, request_id, data, api_code), kJson);
+}
+
+void SendReply(httplib::Response& res, const ApiReply& reply, const std::string& request_id) {
+  SendEnvelope(res, reply.status_code, reply.message, request_id,
+               reply.data ? &*reply.data : nullptr);
 }
 
 void SendSuccess(httplib::Response& res, const std::string& request_id, const json& data) {
@@ -130,7 +158,13 @@ std::string DisplayHost(const std::string& host) {
 }  // namespace
 
 Emulator::Emulator(EmulatorOptions options)
-    : options_(std::move(options)), created_at_(std::chrono::steady_clock::now()) {}
+    : options_(std::move(options)),
+      created_at_(std::chrono::steady_clock::now()),
+      signature_verifier_(options_.access_key_id, options_.access_key_secret),
+      webhook_logs_(options_.max_webhook_logs),
+      webhook_api_(WebhookApiOptions{options_.userpool_id, options_.webhook_timeout,
+                                     options_.legacy_delete_reply},
+                   &webhooks_, &webhook_logs_) {}
 
 Emulator::~Emulator() { Stop(); }
 
@@ -229,6 +263,10 @@ std::optional<nlohmann::json> Emulator::GetWebhook(const std::string& id) const 
   return webhooks_.Get(id);
 }
 
+std::vector<nlohmann::json> Emulator::WebhookLogs(const std::string& id) const {
+  return webhook_logs_.List(id, 0, std::numeric_limits<size_t>::max()).items;
+}
+
 void Emulator::ScriptFaults(const std::string& path, std::vector<Fault> faults) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& queue = faults_[path];
@@ -311,14 +349,19 @@ void Emulator::Dispatch(const httplib::Request& req, httplib::Response& res) {
 
   if (req.method == "POST" && path == kTokenPath) {
     HandleGetToken(req, request_id, res);
-  } else if (req.method == "POST" && path == kTriggerWebhookPath) {
-    HandleTriggerWebhook(req, request_id, res);
-  } else if (req.method == "GET" && path == kGetWebhookPath) {
-    HandleGetWebhook(req, request_id, res);
-  } else {
+    return;
+  }
+  if (!WebhookApi::IsEndpoint(req.method, path)) {
     SendEnvelope(res, 404, "no such endpoint: " + req.method + " " + path, request_id);
     res.status = 404;
+    return;
   }
+  if (std::optional<AuthFailure> failure = Authorize(req, path)) {
+    SendEnvelope(res, 401, failure->message, request_id, nullptr, failure->api_code);
+    return;
+  }
+  SendReply(res, webhook_api_.Handle(path, ParseJson(req.body), ParseQuery(req.target)),
+            request_id);
 }
 
 void Emulator::Record(const httplib::Request& req, const std::string& path) {
@@ -326,13 +369,12 @@ void Emulator::Record(const httplib::Request& req, const std::string& path) {
   record.method = req.method;
   record.path = path;
   record.query = ParseQuery(req.target);
-  for (const auto& [name, value] : req.headers) {
-    if (IsHttplibPseudoHeader(name)) continue;
-    auto [it, inserted] = record.headers.emplace(Lower(name), value);
-    if (!inserted) it->second += ", " + value;
-  }
+  record.headers = LowerCasedHeaders(req);
   record.body = req.body;
   record.received_at = std::chrono::steady_clock::now();
+  if (auto it = record.headers.find("authorization"); it != record.headers.end()) {
+    record.auth_scheme = AuthScheme(it->second);
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
   ++request_counts_[path];
@@ -415,14 +457,28 @@ void Emulator::HandleGetToken(const httplib::Request& req, const std::string& re
   SendSuccess(res, request_id, json{{"access_token", token}, {"expires_in", expires_in}});
 }
 
-std::string Emulator::CheckAuthorization(const httplib::Request& req) const {
+std::optional<Emulator::AuthFailure> Emulator::Authorize(const httplib::Request& req,
+                                                         const std::string& path) {
   const std::string authorization = req.get_header_value("Authorization");
-  if (authorization.empty()) return "missing Authorization header";
-  constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() <= kBearer.size() ||
-      Lower(std::string_view(authorization).substr(0, kBearer.size())) != kBearer) {
-    return "Authorization header must be 'Bearer <token>'";
+  if (authorization.empty()) return AuthFailure{"missing Authorization header", ""};
+  if (IsSignatureAuthorization(authorization)) {
+    SignedRequest signed_request{req.method, path, LowerCasedHeaders(req), ParseQuery(req.target),
+                                 req.body};
+    std::optional<SignatureRejection> rejection =
+        signature_verifier_.Verify(signed_request, std::chrono::system_clock::now());
+    if (!rejection) return std::nullopt;
+    return AuthFailure{rejection->message, std::to_string(rejection->api_code)};
   }
+  if (!IsBearer(authorization)) {
+    return AuthFailure{
+        "Authorization header must be 'Bearer <token>' or 'authing <accessKeyId>:<signature>'", ""};
+  }
+  if (std::string why = CheckToken(req, authorization); !why.empty()) return AuthFailure{why, ""};
+  return std::nullopt;
+}
+
+std::string Emulator::CheckToken(const httplib::Request& req,
+                                 const std::string& authorization) const {
   std::string token = authorization.substr(kBearer.size());
   token.erase(0, token.find_first_not_of(' '));
   token.erase(token.find_last_not_of(' ') + 1);
@@ -442,71 +498,6 @@ std::string Emulator::CheckAuthorization(const httplib::Request& req) const {
   return "";
 }
 
-void Emulator::HandleTriggerWebhook(const httplib::Request& req, const std::string& request_id,
-                                    httplib::Response& res) {
-  if (std::string why = CheckAuthorization(req); !why.empty()) {
-    SendEnvelope(res, 401, why, request_id);
-    return;
-  }
-  json body = ParseJson(req.body);
-  if (body.is_discarded() || !body.is_object()) {
-    SendEnvelope(res, 400, "request body must be a JSON object", request_id);
-    return;
-  }
-  std::optional<std::string> id = StringField(body, "webhookId");
-  if (!id || id->empty()) {
-    SendEnvelope(res, 400, "webhookId is required", request_id);
-    return;
-  }
-  DeliveryRequest delivery;
-  if (auto it = body.find("requestHeaders"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) {
-      SendEnvelope(res, 400, "requestHeaders must be an object", request_id);
-      return;
-    }
-    delivery.request_headers = *it;
-  }
-  if (auto it = body.find("requestBody"); it != body.end()) delivery.request_body = *it;
-  std::optional<json> webhook = webhooks_.Get(*id);
-  if (!webhook) {
-    SendEnvelope(res, 404, "webhook not found", request_id);
-    return;
-  }
-  delivery.webhook = std::move(*webhook);
-  delivery.userpool_id = options_.userpool_id;
-  delivery.timeout = options_.webhook_timeout;
-
-  DeliveryResult result = DeliverWebhook(delivery);
-  if (!result.answered) {
-    SendEnvelope(res, kEndpointRequestError, result.error, request_id);
-    return;
-  }
-  // GenAuth passes the receiver's answer through whatever its HTTP status.
-  json response = ParseJson(result.body);
-  if (response.is_discarded()) response = result.body;
-  SendSuccess(res, request_id, json{{"response", response}});
-}
-
-void Emulator::HandleGetWebhook(const httplib::Request& req, const std::string& request_id,
-                                httplib::Response& res) {
-  if (std::string why = CheckAuthorization(req); !why.empty()) {
-    SendEnvelope(res, 401, why, request_id);
-    return;
-  }
-  std::multimap<std::string, std::string> query = ParseQuery(req.target);
-  auto it = query.find("webhookId");
-  if (it == query.end() || it->second.empty()) {
-    SendEnvelope(res, 400, "webhookId is required", request_id);
-    return;
-  }
-  std::optional<json> webhook = webhooks_.Get(it->second);
-  if (!webhook) {
-    SendEnvelope(res, 404, "webhook not found", request_id);
-    return;
-  }
-  SendSuccess(res, request_id, *webhook);
-}
-
 nlohmann::json Emulator::RequestsAsJson(const std::string& path) const {
   json list = json::array();
   for (const RecordedRequest& request : Requests(path)) {
@@ -519,6 +510,7 @@ nlohmann::json Emulator::RequestsAsJson(const std::string& path) const {
                     {"query", query},
                     {"headers", request.headers},
                     {"body", request.body},
+                    {"authScheme", request.auth_scheme},
                     {"atMs", std::chrono::duration_cast<std::chrono::milliseconds>(
                                  request.received_at - created_at_)
                                  .count()}});

@@ -2,14 +2,18 @@
 // for the endpoints the sidecar uses, answers scripted faults, and records every request. Shared by
 // unit, integration and end-to-end tests, the demo (genauth-emulator binary) and benchmarks.
 //
-// Endpoints (see /work/shared/genauth-rest-api.md):
-//   POST /api/v3/get-management-token   {accessKeyId, accessKeySecret} -> {access_token,
-//   expires_in} POST /api/v3/trigger-webhook        (token) {webhookId, requestHeaders?,
-//   requestBody?} GET  /api/v3/get-webhook?webhookId= (token)
+// Endpoints (see /work/shared/genauth-rest-api.md; webhook_api.h has their semantics):
+//   POST /api/v3/get-management-token  {accessKeyId, accessKeySecret} -> {access_token, expires_in}
+//   POST /api/v3/create-webhook        GET /api/v3/list-webhooks?page=&limit=
+//   POST /api/v3/update-webhook        POST /api/v3/delete-webhook
+//   GET  /api/v3/get-webhook?webhookId=   POST /api/v3/get-webhook-logs
+//   POST /api/v3/trigger-webhook       GET /api/v3/get-webhook-event-list
+// Every endpoint but the first takes either a token (Authorization: Bearer <token> and
+// x-authing-userpool-id) or an AK/SK signature (signature_verifier.h).
 // Control endpoints, neither recorded nor subject to faults or latency:
-//   POST /_emulator/faults {path, faults: [...]}   GET /_emulator/faults   GET
-//   /_emulator/requests?path= POST /_emulator/revoke-tokens   POST /_emulator/webhooks   POST
-//   /_emulator/reset GET  /_emulator/stats
+//   POST /_emulator/faults {path, faults: [...]}   GET /_emulator/faults
+//   GET /_emulator/requests?path=   POST /_emulator/revoke-tokens   POST /_emulator/webhooks
+//   POST /_emulator/reset   GET /_emulator/stats
 #pragma once
 
 #include <chrono>
@@ -28,6 +32,9 @@
 
 #include "emulator/fault.h"
 #include "emulator/jwt.h"
+#include "emulator/signature_verifier.h"
+#include "emulator/webhook_api.h"
+#include "emulator/webhook_logs.h"
 #include "emulator/webhook_store.h"
 
 namespace httplib {
@@ -55,6 +62,11 @@ struct EmulatorOptions {
   int keep_alive_timeout_s = 5;
   // How long trigger-webhook waits for the webhook's URL (connect, read and write, each).
   std::chrono::milliseconds webhook_timeout{5000};
+  // delete-webhook answers {statusCode: 200, message} without data, as older GenAuth servers do
+  // (newer ones send data: {success: true}); clients must accept both.
+  bool legacy_delete_reply = false;
+  // get-webhook-logs keeps at most this many logs per webhook, dropping the oldest (0 = all).
+  size_t max_webhook_logs = 1000;
   // Requests() keeps at most this many of the latest requests (0 = all). Counts are never capped.
   size_t max_recorded_requests = 0;
   // Writes "METHOD path -> status" to stderr per request; never headers, bodies or tokens.
@@ -67,6 +79,9 @@ struct RecordedRequest {
   std::map<std::string, std::string> headers;     // names lower-cased; repeats joined with ", "
   std::string body;
   std::chrono::steady_clock::time_point received_at;
+  // The scheme the Authorization header claims, whether or not it verified: "token" (Bearer),
+  // "signature" (authing/GenAuth AK:signature) or "" (none or unrecognised).
+  std::string auth_scheme;
 };
 
 // Thread-safe: every public method except Start() and Stop() (the owner's) may be called from any
@@ -92,6 +107,8 @@ class Emulator {
   // valid DTO.
   nlohmann::json AddWebhook(const nlohmann::json& webhook);
   std::optional<nlohmann::json> GetWebhook(const std::string& id) const;
+  // The WebhookLogs of `id` (one per trigger-webhook call), newest first.
+  std::vector<nlohmann::json> WebhookLogs(const std::string& id) const;
 
   // Appends to the fault queue of `path` (no query). Each request to that path consumes one fault,
   // in order; when the queue is empty, requests are handled normally.
@@ -126,15 +143,20 @@ class Emulator {
   // Sleeps for `duration` unless Stop() comes first.
   void Wait(std::chrono::milliseconds duration);
 
-  // GenAuth endpoints. Each fills `res` with an envelope carrying `request_id`.
+  struct AuthFailure {
+    std::string message;   // why, without secrets
+    std::string api_code;  // the envelope's apiCode, or "" for none
+  };
+
+  // Fills `res` with an envelope carrying `request_id`.
   void HandleGetToken(const httplib::Request& req, const std::string& request_id,
                       httplib::Response& res);
-  void HandleTriggerWebhook(const httplib::Request& req, const std::string& request_id,
-                            httplib::Response& res);
-  void HandleGetWebhook(const httplib::Request& req, const std::string& request_id,
-                        httplib::Response& res);
-  // Empty when the request carries a valid token and user pool header, else why not (no secrets).
-  std::string CheckAuthorization(const httplib::Request& req) const;
+  // nullopt when the request carries a valid token and user pool header, or a valid AK/SK
+  // signature (whose nonce is then spent); else why not.
+  std::optional<AuthFailure> Authorize(const httplib::Request& req, const std::string& path);
+  // Empty when `authorization` ("Bearer <token>") names a live token of ours and the user pool
+  // header matches, else why not.
+  std::string CheckToken(const httplib::Request& req, const std::string& authorization) const;
 
   // Control endpoints, under /_emulator/.
   void HandleControl(const httplib::Request& req, httplib::Response& res);
@@ -143,7 +165,10 @@ class Emulator {
   const EmulatorOptions options_;
   const TokenSigner signer_;
   const std::chrono::steady_clock::time_point created_at_;
+  SignatureVerifier signature_verifier_;
   WebhookStore webhooks_;
+  WebhookLogStore webhook_logs_;
+  const WebhookApi webhook_api_;  // uses webhooks_ and webhook_logs_
 
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;

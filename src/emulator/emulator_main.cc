@@ -19,7 +19,8 @@ constexpr int kExitUsage = 64;     // EX_USAGE
 constexpr int kExitCantStart = 1;  // could not bind, or TLS files unusable
 
 constexpr char kUsage[] = R"(Usage: genauth-emulator [flags]
-Emulates the GenAuth Management API V3 endpoints the sidecar uses, with scripted faults.
+Emulates the GenAuth Management API V3 endpoints the sidecar uses (token, the eight webhook
+endpoints, token or AK/SK signature authentication), with scripted faults.
 
   --host HOST                 address to bind (default 127.0.0.1)
   --port N                    port to bind; 0 = any free port (default 0)
@@ -36,6 +37,8 @@ Emulates the GenAuth Management API V3 endpoints the sidecar uses, with scripted
   --latency-ms N              added to every reply except the /_emulator/ control endpoints
   --threads N                 serving threads (default 32)
   --max-records N             recorded requests kept in memory; 0 = all (default 100000)
+  --max-webhook-logs N        webhook logs kept per webhook; 0 = all (default 1000)
+  --legacy-delete-reply       delete-webhook answers without data, like older servers
   --verbose                   log one line per request (method, path, status) to stderr
   --help                      this text
 
@@ -72,6 +75,11 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
     if (name == "--verbose") {
       if (has_value) return "--verbose takes no value";
       options.log_requests = true;
+      continue;
+    }
+    if (name == "--legacy-delete-reply") {
+      if (has_value) return "--legacy-delete-reply takes no value";
+      options.legacy_delete_reply = true;
       continue;
     }
     if (!has_value) {
@@ -129,6 +137,10 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
     } else if (name == "--max-records") {
       if (error = integer(0, 100000000, &number); error.empty()) {
         options.max_recorded_requests = static_cast<size_t>(number);
+      }
+    } else if (name == "--max-webhook-logs") {
+      if (error = integer(0, 100000000, &number); error.empty()) {
+        options.max_webhook_logs = static_cast<size_t>(number);
       }
     } else {
       return "unknown flag " + name;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <string>
 
 #include "emulator/json_fields.h"
@@ -50,6 +51,28 @@ bool IsManagedHeader(const std::string& lower_name) {
          lower_name == "user-agent" || lower_name == "x-authing-webhook-secret";
 }
 
+// Node's names for the failures, which is what GenAuth's delivery logs carry. httplib reports a
+// read timeout and a reset connection alike, so the time taken tells them apart.
+std::string ErrorCode(httplib::Error error, std::chrono::steady_clock::duration elapsed,
+                      std::chrono::milliseconds timeout) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "ECONNREFUSED";
+    case httplib::Error::ConnectionTimeout:
+      return "ERRTIMEOUT";
+    case httplib::Error::Read:
+      return elapsed >= timeout ? "ERRTIMEOUT" : "ECONNRESET";
+    case httplib::Error::Write:
+      return "EPIPE";
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLLoadingCerts:
+    case httplib::Error::SSLServerVerification:
+      return "ESSL";
+    default:
+      return "EUNKNOWN";
+  }
+}
+
 }  // namespace
 
 DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
@@ -58,6 +81,7 @@ DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
   std::optional<ParsedUrl> parsed = url ? ParseUrl(*url) : std::nullopt;
   if (!parsed) {
     result.error = "webhook url is missing or not an http(s) URL";
+    result.error_code = "EINVALIDURL";
     return result;
   }
 
@@ -79,10 +103,14 @@ DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
       StringField(request.webhook, "contentType").value_or("application/json");
   if (content_type.empty()) content_type = "application/json";
   std::string body = request.request_body.is_null() ? "{}" : ToJsonText(request.request_body);
+  for (const auto& [name, value] : headers) result.sent_headers[name] = value;
+  result.sent_headers["Content-Type"] = content_type;
+  result.sent_body = body;
 
   httplib::Client client(parsed->scheme_host_port);
   if (!client.is_valid()) {
     result.error = "webhook url is not usable";
+    result.error_code = "EINVALIDURL";
     return result;
   }
   client.enable_server_certificate_verification(false);
@@ -90,14 +118,26 @@ DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
   client.set_connection_timeout(request.timeout);
   client.set_read_timeout(request.timeout);
   client.set_write_timeout(request.timeout);
+  const auto start = std::chrono::steady_clock::now();
   httplib::Result response = client.Post(parsed->path, headers, body, content_type);
   if (!response) {
     result.error = "webhook url did not answer: " + httplib::to_string(response.error());
+    result.error_code =
+        ErrorCode(response.error(), std::chrono::steady_clock::now() - start, request.timeout);
     return result;
   }
   result.answered = true;
   result.http_status = response->status;
   result.body = response->body;
+  for (const auto& [name, value] : response->headers) {
+    std::string lower = Lower(name);
+    if (result.response_headers.contains(lower)) {
+      result.response_headers[lower] =
+          result.response_headers[lower].get<std::string>() + ", " + value;
+    } else {
+      result.response_headers[lower] = value;
+    }
+  }
   return result;
 }
 

@@ -12,7 +12,16 @@ struct DeliveryResult {
   bool answered = false;
   int http_status = 0;  // the receiver's HTTP status, when answered
   std::string body;     // the receiver's body, when answered
-  std::string error;    // why there was no answer, when !answered; never contains the secret
+  // The receiver's headers (lower-cased name -> value, repeats joined with ", "), when answered.
+  nlohmann::json response_headers = nlohmann::json::object();
+  // What was sent: the headers (name -> value, as written) and the body text. Logged by
+  // get-webhook-logs; the secret header is in there, as the webhook's own secret is visible anyway.
+  nlohmann::json sent_headers = nlohmann::json::object();
+  std::string sent_body;
+  std::string error;  // why there was no answer, when !answered; never contains the secret
+  // A short Node.js-style code for `error`, as GenAuth's logs show them: "ECONNREFUSED",
+  // "ERRTIMEOUT", "ECONNRESET", "EPIPE", "ESSL", "EINVALIDURL" or "EUNKNOWN".
+  std::string error_code;
 };
 
 struct DeliveryRequest {

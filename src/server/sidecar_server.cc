@@ -19,7 +19,11 @@ SidecarServer::SidecarServer(SidecarServerOptions options,
       transport_(options_.transport, clock),
       fetcher_(options_.token_fetcher, &transport_, clock),
       tokens_(options_.token_cache, &fetcher_, clock, random, &metrics_, logger_.get()),
-      client_(options_.client, &transport_, &tokens_, clock, random, &metrics_),
+      signer_(options_.signature
+                  ? std::optional<auth::RequestSigner>(std::in_place, *options_.signature, clock)
+                  : std::nullopt),
+      client_(options_.client, &transport_, &tokens_, signer_ ? &*signer_ : nullptr, clock, random,
+              &metrics_),
       executor_(options_.worker_threads, options_.max_queued_calls) {}
 
 SidecarServer::~SidecarServer() { Shutdown(); }
@@ -59,10 +63,11 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
                                   " (address in use, or not allowed?)");
   }
   self->port_ = selected_port;
-  self->tokens_.Start();
+  if (!self->signer_) self->tokens_.Start();  // signed requests need no token
   self->logger_->Info("sidecar started", {{"listen", self->options_.listen_address},
                                           {"port", selected_port},
-                                          {"upstream", self->options_.transport.base_url}});
+                                          {"upstream", self->options_.transport.base_url},
+                                          {"auth", self->signer_ ? "signature" : "token"}});
   return self;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,9 @@ struct SidecarServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // host:port (port 0 = any) or unix:/path
   upstream::HttpTransportOptions transport;
   upstream::ManagementTokenFetcherOptions token_fetcher;
+  // Set: sign each request with the access key (GENAUTH_AUTH_SCHEME=signature) instead of using a
+  // management token; the token cache then stays idle.
+  std::optional<auth::RequestSignerOptions> signature;
   auth::TokenCacheOptions token_cache;
   upstream::GenAuthClientOptions client;
   service::CallHandlerOptions handler;
@@ -62,6 +66,7 @@ class SidecarServer {
   upstream::HttpTransport transport_;
   upstream::ManagementTokenFetcher fetcher_;
   auth::TokenCache tokens_;
+  std::optional<auth::RequestSigner> signer_;
   upstream::GenAuthClient client_;
   common::BoundedExecutor executor_;
   std::unique_ptr<service::UnaryCallHandler> handler_;

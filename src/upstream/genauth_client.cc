@@ -113,11 +113,13 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
 }  // namespace
 
 GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transport,
-                             auth::TokenCache* tokens, common::Clock* clock, common::Random* random,
+                             auth::TokenCache* tokens, const auth::RequestSigner* signer,
+                             common::Clock* clock, common::Random* random,
                              observability::MetricsRegistry* metrics)
     : options_(std::move(options)),
       transport_(transport),
       tokens_(tokens),
+      signer_(signer),
       clock_(clock),
       random_(random),
       metrics_(metrics),
@@ -143,6 +145,11 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
   request.method = call.method;
   request.target = Target(call.path, call.query);
   request.body = call.body;
+  // What a signature covers: a GET's query values, else the body's top-level keys.
+  const auth::ParamList signature_params =
+      signer_ == nullptr
+          ? auth::ParamList{}
+          : (call.method == "GET" ? call.query : auth::ParamsFromJsonBody(call.body));
 
   for (;;) {
     common::TimePoint now = clock_->Now();
@@ -154,17 +161,24 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
       SetErrorInfo(status, reason::kUpstreamTimeout);
       return status;
     }
-    auto token = tokens_->Get(deadline);
-    if (!token.ok()) {
-      absl::Status status = token.status();
-      SetErrorInfo(status, status.code() == absl::StatusCode::kDeadlineExceeded
-                               ? reason::kUpstreamTimeout
-                               : reason::kTokenUnavailable);
-      return status;
-    }
+    // Each attempt is authenticated anew: a signature's date and nonce must be fresh.
+    std::shared_ptr<const auth::ManagementToken> token;
     request.headers = fixed_headers_;
-    request.headers.emplace_back("Authorization", "Bearer " + (*token)->access_token);
-    request.headers.emplace_back(userpool_header_, (*token)->userpool_id);
+    if (signer_ != nullptr) {
+      signer_->Sign(call.method, call.path, signature_params, &request.headers);
+    } else {
+      auto got = tokens_->Get(deadline);
+      if (!got.ok()) {
+        absl::Status status = got.status();
+        SetErrorInfo(status, status.code() == absl::StatusCode::kDeadlineExceeded
+                                 ? reason::kUpstreamTimeout
+                                 : reason::kTokenUnavailable);
+        return status;
+      }
+      token = *std::move(got);
+      request.headers.emplace_back("Authorization", "Bearer " + token->access_token);
+      request.headers.emplace_back(userpool_header_, token->userpool_id);
+    }
 
     now = clock_->Now();
     ++report->attempts;
@@ -178,10 +192,10 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
         ->Increment();
     if (attempt.status.ok()) return std::move(attempt.data);
 
-    if (attempt.outcome.failure == retry::AttemptFailure::kStatus &&
+    if (token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&
         attempt.outcome.status == 401 && !report->token_renewed) {
       // GenAuth refused the token, so it did not process the call: renew and repeat once.
-      tokens_->Invalidate((*token)->access_token);
+      tokens_->Invalidate(token->access_token);
       report->token_renewed = true;
       token_renewals_->Increment();
       last_error = attempt.status;

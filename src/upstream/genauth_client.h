@@ -1,8 +1,9 @@
 // One authenticated GenAuth Management API call, with retries, all within the caller's deadline.
 //
-// Per attempt: take the cached token, send, read the envelope, classify the outcome. A 401 drops
-// the token and repeats the call once with a fresh one (GenAuth did not process a call it refused
-// to authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or
+// Per attempt: authenticate (the cached management token, or a fresh AK/SK signature when a signer
+// is given), send, read the envelope, classify the outcome. With a token, a 401 drops the token and
+// repeats the call once with a fresh one (GenAuth did not process a call it refused to
+// authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or
 // the reply's Retry-After, and a wait that would pass the deadline ends the call at once.
 // Thread-safe; one client serves every call.
 #pragma once
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/request_signer.h"
 #include "auth/token_cache.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -55,9 +57,10 @@ struct CallReport {
 
 class GenAuthClient {
  public:
-  // Every pointer must outlive the client.
+  // Every pointer must outlive the client. With a `signer`, requests are signed and `tokens` is
+  // not used (it may be null).
   GenAuthClient(GenAuthClientOptions options, HttpTransport* transport, auth::TokenCache* tokens,
-                common::Clock* clock, common::Random* random,
+                const auth::RequestSigner* signer, common::Clock* clock, common::Random* random,
                 observability::MetricsRegistry* metrics);
 
   // GenAuth's `data` (null when the reply had none), or the error with its ErrorInfo attached.
@@ -68,6 +71,7 @@ class GenAuthClient {
   const GenAuthClientOptions options_;
   HttpTransport* const transport_;
   auth::TokenCache* const tokens_;
+  const auth::RequestSigner* const signer_;
   common::Clock* const clock_;
   common::Random* const random_;
   observability::MetricsRegistry* const metrics_;

@@ -2,12 +2,9 @@
 // receiver started by the test, every fault kind, recording, and the /_emulator/ control endpoints.
 #include "emulator/emulator.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +21,7 @@
 
 #include "emulator/jwt.h"
 #include "emulator/self_signed_cert.h"
+#include "emulator/test_receiver.h"
 
 namespace genauth::emulator {
 namespace {
@@ -47,71 +45,6 @@ json Body(const httplib::Result& result) {
 std::chrono::milliseconds ElapsedSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
-
-// Runs `server` on a free port of 127.0.0.1 until destroyed.
-class RunningServer {
- public:
-  explicit RunningServer(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~RunningServer() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-};
-
-// A webhook URL inside the test: keeps what it receives and answers a scripted reply.
-class TestReceiver {
- public:
-  struct Received {
-    std::string path;
-    httplib::Headers headers;
-    std::string body;
-  };
-
-  explicit TestReceiver(std::unique_ptr<httplib::Server> server = nullptr) {
-    if (!server) server = std::make_unique<httplib::Server>();
-    server->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      received_.push_back({req.path, req.headers, req.body});
-      res.status = status_;
-      res.set_content(reply_, content_type_);
-    });
-    running_ = std::make_unique<RunningServer>(std::move(server));
-  }
-  ~TestReceiver() { running_.reset(); }
-
-  void SetReply(int status, std::string body, std::string content_type) {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_ = status;
-    reply_ = std::move(body);
-    content_type_ = std::move(content_type);
-  }
-  std::vector<Received> received() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return received_;
-  }
-  int port() const { return running_->port(); }
-  std::string Url(const std::string& scheme, const std::string& path) const {
-    return scheme + "://127.0.0.1:" + std::to_string(port()) + path;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<Received> received_;
-  int status_ = 200;
-  std::string reply_ = R"({"ok":true,"n":1})";
-  std::string content_type_ = "application/json";
-  std::unique_ptr<RunningServer> running_;
-};
 
 class EmulatorTest : public ::testing::Test {
  protected:
@@ -355,20 +288,8 @@ TEST_F(EmulatorTest, TriggerValidatesItsInput) {
 }
 
 TEST_F(EmulatorTest, TriggerToAnUnreachableUrlIs601) {
-  // A port that was free a moment ago and has no listener.
-  int closed_port = 0;
-  {
-    int sock = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(sock, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&address), length), 0);
-    ASSERT_EQ(::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    closed_port = ntohs(address.sin_port);
-    ::close(sock);
-  }
+  const int closed_port = ClosedLocalPort();
+  ASSERT_GT(closed_port, 0);
   std::string id = emulator_.AddWebhook(
       {{"url", "http://127.0.0.1:" + std::to_string(closed_port) + "/hook"}})["webhookId"];
   json body = Body(Trigger({{"webhookId", id}}, Token()));
