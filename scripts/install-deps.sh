@@ -19,6 +19,12 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm run the SDK conformance test and the Node example; the machine image usually
+# ships them (not from Debian), so Debian's are installed only when there are none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
