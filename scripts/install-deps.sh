@@ -10,6 +10,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-github-gogo-googleapis-dev
   clang-format clang-tidy
+  # Client examples (tests/examples): Python with Debian's gRPC (/usr/bin/python3 only) ...
+  python3-grpcio python3-protobuf
+  # ... and Go, built offline from Debian's packaged Go sources (GOPATH mode). golang/protobuf 1.5
+  # must be named: grpc-go accepts 1.3 or 1.5 and alone gets 1.3, which predates the protobuf API
+  # that protoc-gen-go's code uses.
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  golang-google-genproto-dev protoc-gen-go protoc-gen-go-grpc
 )
 
 missing=()
