@@ -1,7 +1,10 @@
 // absl::Status -> grpc::Status (see grpc_status.h).
 #include "service/grpc_status.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "google/rpc/status.pb.h"
 
@@ -12,12 +15,19 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status details;
   details.set_code(static_cast<int>(status.code()));
   details.set_message(std::string(status.message()));
-  status.ForEachPayload([&details](absl::string_view url, const absl::Cord& payload) {
+  // absl::Status iterates payloads in no fixed order; sorting by type URL gives clients the same
+  // bytes for the same error (ErrorInfo before RetryInfo).
+  std::vector<std::pair<std::string, std::string>> payloads;
+  status.ForEachPayload([&payloads](absl::string_view url, const absl::Cord& payload) {
     if (url.rfind("type.googleapis.com/", 0) != 0) return;
-    auto* any = details.add_details();
-    any->set_type_url(std::string(url));
-    any->set_value(std::string(payload));
+    payloads.emplace_back(std::string(url), std::string(payload));
   });
+  std::sort(payloads.begin(), payloads.end());
+  for (auto& [url, value] : payloads) {
+    auto* any = details.add_details();
+    any->set_type_url(std::move(url));
+    any->set_value(std::move(value));
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
                       details.details_size() > 0 ? details.SerializeAsString() : "");
 }

@@ -86,11 +86,12 @@ TEST(ToGrpcStatusTest, TypeUrlPayloadsBecomeStatusDetails) {
   EXPECT_EQ(details.code(), 14);
   EXPECT_EQ(details.message(), "GenAuth is down");
 
-  // Payload order is unspecified in absl; index the details by type URL.
+  // Sorted by type URL whatever order absl iterates payloads in: ErrorInfo, then RetryInfo.
+  ASSERT_EQ(details.details_size(), 2);
+  EXPECT_EQ(details.details(0).type_url(), "type.googleapis.com/google.rpc.ErrorInfo");
+  EXPECT_EQ(details.details(1).type_url(), "type.googleapis.com/google.rpc.RetryInfo");
   std::map<std::string, std::string> by_url;
   for (const auto& any : details.details()) by_url[any.type_url()] = any.value();
-  ASSERT_EQ(by_url.size(), 2u);
-  ASSERT_EQ(details.details_size(), 2);
 
   const std::string error_info_url = "type.googleapis.com/google.rpc.ErrorInfo";
   ASSERT_EQ(by_url.count(error_info_url), 1u);
