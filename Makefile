@@ -5,6 +5,9 @@
 #   make demo    run emulator + webhook receiver + sidecar and trigger one webhook through the CLI
 #   make lint    clang-format check and clang-tidy (CI runs it)
 #   make test-asan / make test-tsan   the whole suite under sanitizers
+#   make image       container images (FROM scratch, podman + runc, offline); not part of make test
+#   make pod-test    the deploy/k8s pod under `podman kube play`, one webhook through it (root)
+#   make measure     the sidecar's memory and CPU idle and under a short load (resource sizing)
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -13,7 +16,8 @@ CMAKE_FLAGS ?=
 
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
-.PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean
+.PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean \
+        image pod-test measure
 
 all: build
 
@@ -55,6 +59,20 @@ test-asan:
 
 test-tsan:
 	$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=Debug CMAKE_FLAGS=-DSIDECAR_SANITIZE=thread
+
+# Only the binaries the images and the pod test need, not the whole test suite.
+DEPLOY_BINARIES := genauth-sidecar genauth-cli genauth-emulator webhook-receiver
+
+image: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES)
+	scripts/build-image.sh $(BUILD_DIR)
+
+pod-test: image
+	scripts/pod-test.sh $(BUILD_DIR)
+
+measure: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES)
+	scripts/measure-resources.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -17,6 +17,9 @@ PACKAGES=(
   # that protoc-gen-go's code uses.
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   golang-google-genproto-dev protoc-gen-go protoc-gen-go-grpc
+  # Deployment tests (tests/deploy): yamllint; network namespaces (ip netns); curl for the admin
+  # endpoint seen from outside the pod.
+  yamllint iproute2 curl
 )
 
 missing=()
@@ -30,6 +33,14 @@ done
 # ships them (not from Debian), so Debian's are installed only when there are none.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
+fi
+
+# kubectl renders deploy/k8s (`kubectl kustomize`). The machine image ships a current kubectl (not
+# from Debian); Debian 12's own, kubernetes-client 1.20, is installed only when there is none (it
+# cannot be installed beside the other: both own /usr/bin/kubectl). Its kustomize is v2.0.3, for
+# which tests/deploy/manifests_test.sh renders with the older kustomization fields.
+if ! command -v kubectl >/dev/null 2>&1; then
+  missing+=(kubernetes-client)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

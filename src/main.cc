@@ -20,14 +20,21 @@ constexpr char kSdkVersion[] = "genauth-sidecar:0.1.0";
 genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Config& c) {
   genauth::server::SidecarServerOptions o;
   o.listen_address = c.grpc_listen;
+  o.unix_socket_mode = static_cast<mode_t>(c.grpc_socket_mode);
+  o.access_key_id = c.access_key_id;
+  o.access_key_secret = c.access_key_secret;
+  if (!c.access_key_secret_file.empty()) {
+    o.secret_rotation =
+        genauth::auth::SecretWatcherOptions{c.access_key_secret_file, c.secret_poll_interval};
+  }
+  if (!c.admin_listen.empty()) o.admin = genauth::admin::AdminServerOptions{c.admin_listen};
   o.transport.base_url = c.genauth_host;
   o.transport.ca_file = c.ca_file;
-  o.token_fetcher = {c.access_key_id, c.access_key_secret, c.header_prefix, c.lang, kSdkVersion};
+  o.token_fetcher = {c.header_prefix, c.lang, kSdkVersion};
   o.token_cache.fallback_userpool_id = c.access_key_id;
   o.token_cache.prefetch = true;
   if (c.auth_scheme == "signature") {
-    o.signature =
-        genauth::auth::RequestSignerOptions{c.access_key_id, c.access_key_secret, c.header_prefix};
+    o.signature = genauth::auth::RequestSignerOptions{c.header_prefix};
   }
   o.client.header_prefix = c.header_prefix;
   o.client.lang = c.lang;

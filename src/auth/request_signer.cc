@@ -45,8 +45,10 @@ std::string RandomNonce() {
 
 }  // namespace
 
-RequestSigner::RequestSigner(RequestSignerOptions options, const common::Clock* clock)
+RequestSigner::RequestSigner(RequestSignerOptions options, const Credentials* credentials,
+                             const common::Clock* clock)
     : options_(std::move(options)),
+      credentials_(credentials),
       clock_(clock),
       authorization_word_(options_.header_prefix == "x-genauth" ? "GenAuth" : "authing") {}
 
@@ -58,9 +60,9 @@ void RequestSigner::Sign(std::string_view method, std::string_view path, const P
   headers->emplace_back(p + "-signature-method", "HMAC-SHA1");
   headers->emplace_back(p + "-signature-version", "1.0");
   const std::string signature =
-      HmacSha1Base64(options_.access_key_secret, StringToSign(method, *headers, p, path, params));
-  headers->emplace_back("Authorization",
-                        authorization_word_ + " " + options_.access_key_id + ":" + signature);
+      HmacSha1Base64(*credentials_->secret(), StringToSign(method, *headers, p, path, params));
+  headers->emplace_back(
+      "Authorization", authorization_word_ + " " + credentials_->access_key_id() + ":" + signature);
 }
 
 std::string StringToSign(std::string_view method, const HeaderList& headers,

@@ -8,7 +8,9 @@
 //   every `<prefix>-*` header and `date`, sorted by name, as "name:trimmed-value\n"
 //   path ["?" k=v&k=v...  — the parameters sorted by key]
 // Parameters are a GET's query values, or the top-level keys of a JSON body (strings as they are,
-// other values JSON-encoded, nulls left out). Thread-safe; holds the secret and never logs it.
+// other values JSON-encoded, nulls left out). Thread-safe; reads the key from the shared
+// Credentials at each signature (so a rotated secret is used from the next request on) and never
+// logs it.
 #pragma once
 
 #include <string>
@@ -16,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/credentials.h"
 #include "common/clock.h"
 
 namespace genauth::auth {
@@ -24,15 +27,14 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 using ParamList = std::vector<std::pair<std::string, std::string>>;
 
 struct RequestSignerOptions {
-  std::string access_key_id;
-  std::string access_key_secret;
   std::string header_prefix = "x-authing";  // x-authing (word "authing") or x-genauth ("GenAuth")
 };
 
 class RequestSigner {
  public:
-  // `clock` must outlive the signer.
-  RequestSigner(RequestSignerOptions options, const common::Clock* clock);
+  // `credentials` and `clock` must outlive the signer.
+  RequestSigner(RequestSignerOptions options, const Credentials* credentials,
+                const common::Clock* clock);
 
   // Adds the signature headers to `headers`, signing them together with the `<prefix>-*` headers
   // already there (sdk version, language, tenant).
@@ -41,6 +43,7 @@ class RequestSigner {
 
  private:
   const RequestSignerOptions options_;
+  const Credentials* const credentials_;
   const common::Clock* const clock_;
   const std::string authorization_word_;
 };

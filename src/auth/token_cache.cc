@@ -28,6 +28,7 @@ TokenCache::TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common:
       fetcher_(fetcher),
       clock_(clock),
       random_(random),
+      metrics_(metrics),
       logger_(logger),
       fetch_success_(metrics->GetCounter("genauth_token_fetches_total", {{"result", "success"}},
                                          "Management-token fetches by result")),
@@ -36,9 +37,22 @@ TokenCache::TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common:
                                          "Tokens dropped after GenAuth answered 401")),
       fast_failures_(
           metrics->GetCounter("genauth_token_fast_failures_total", {},
-                              "Calls failed at once because the token endpoint is backing off")) {}
+                              "Calls failed at once because the token endpoint is backing off")) {
+  metrics_->SetGaugeFunction(
+      "genauth_token_age_seconds", {},
+      "Seconds since the management token in use was obtained (no sample while there is none)",
+      [this]() -> std::optional<double> {
+        std::optional<common::TimePoint> obtained = token_obtained_at();
+        if (!obtained) return std::nullopt;
+        return std::chrono::duration<double>(clock_->Now() - *obtained).count();
+      });
+}
 
-TokenCache::~TokenCache() { Stop(); }
+TokenCache::~TokenCache() {
+  // Before anything the gauge reads goes away; waits for a scrape that is computing it.
+  metrics_->SetGaugeFunction("genauth_token_age_seconds", {}, "", nullptr);
+  Stop();
+}
 
 void TokenCache::Start() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -107,6 +121,42 @@ void TokenCache::Invalidate(const std::string& access_token) {
   }
 }
 
+absl::Status TokenCache::FetchReplacement(const FetchFunction& fetch,
+                                          const std::function<void()>& on_success) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // callers_cv_ is notified whenever a fetch finishes, and on Stop.
+  callers_cv_.wait(lock, [this] { return stopping_ || !fetch_in_flight_; });
+  if (stopping_) return absl::UnavailableError("the sidecar is shutting down");
+  fetch_in_flight_ = true;
+  lock.unlock();
+  const common::TimePoint started = clock_->Now();
+  absl::StatusOr<FetchedToken> fetched = CheckedFetch(fetch, started);
+  const common::TimePoint now = clock_->Now();
+  lock.lock();
+
+  fetch_in_flight_ = false;
+  ++replacements_;
+  absl::Status result = fetched.status();
+  if (fetched.ok()) {
+    ++fetch_epoch_;
+    InstallLocked(*std::move(fetched), started, now);
+    on_success();
+  } else {
+    fetch_failure_->Increment();
+    // Callers that found this fetch in flight did not ask for one of their own; ask for them.
+    if (waiting_ > 0) fetch_wanted_ = true;
+  }
+  callers_cv_.notify_all();
+  refresher_cv_.notify_all();
+  return result;
+}
+
+std::optional<common::TimePoint> TokenCache::token_obtained_at() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!current_) return std::nullopt;
+  return current_->obtained_at;
+}
+
 std::optional<common::TimePoint> TokenCache::RunDueFetch() {
   std::unique_lock<std::mutex> lock(mu_);
   auto due = NextDueLocked(clock_->Now());
@@ -136,45 +186,56 @@ common::Duration TokenCache::BackoffLocked() {
   return std::chrono::duration_cast<common::Duration>(ceiling * factor);
 }
 
+absl::StatusOr<FetchedToken> TokenCache::CheckedFetch(const FetchFunction& fetch,
+                                                      common::TimePoint started) {
+  absl::StatusOr<FetchedToken> fetched = fetch(started + options_.fetch_timeout);
+  if (fetched.ok() && fetched->access_token.empty()) {
+    return absl::UnavailableError("GenAuth returned an empty access token");
+  }
+  if (fetched.ok() && fetched->expires_in <= std::chrono::seconds::zero()) {
+    return absl::UnavailableError("GenAuth returned a token with a non-positive expires_in");
+  }
+  return fetched;
+}
+
+void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
+                               common::TimePoint now) {
+  auto token = std::make_shared<ManagementToken>();
+  const common::Duration lifetime = fetched.expires_in;
+  const common::Duration margin = std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
+  token->access_token = std::move(fetched.access_token);
+  token->userpool_id = JwtStringClaim(token->access_token, "scoped_userpool_id")
+                           .value_or(options_.fallback_userpool_id);
+  token->obtained_at = now;
+  token->refresh_at =
+      now + std::chrono::duration_cast<common::Duration>(lifetime * options_.refresh_fraction);
+  token->usable_until = now + lifetime - margin;
+  current_ = std::move(token);
+  last_error_ = absl::OkStatus();
+  consecutive_failures_ = 0;
+  fetch_success_->Increment();
+  if (logger_ != nullptr) {
+    logger_->Info("management token obtained",
+                  {{"expiresInS", fetched.expires_in.count()},
+                   {"fetchMs",
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()}});
+  }
+}
+
 void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
   fetch_in_flight_ = true;
   fetch_wanted_ = false;
   lock.unlock();
   const common::TimePoint started = clock_->Now();
-  absl::StatusOr<FetchedToken> fetched = fetcher_->Fetch(started + options_.fetch_timeout);
+  absl::StatusOr<FetchedToken> fetched = CheckedFetch(
+      [this](common::TimePoint deadline) { return fetcher_->Fetch(deadline); }, started);
   const common::TimePoint now = clock_->Now();
-  if (fetched.ok() && fetched->access_token.empty()) {
-    fetched = absl::UnavailableError("GenAuth returned an empty access token");
-  } else if (fetched.ok() && fetched->expires_in <= std::chrono::seconds::zero()) {
-    fetched = absl::UnavailableError("GenAuth returned a token with a non-positive expires_in");
-  }
   lock.lock();
 
   fetch_in_flight_ = false;
   ++fetch_epoch_;
   if (fetched.ok()) {
-    auto token = std::make_shared<ManagementToken>();
-    const common::Duration lifetime = fetched->expires_in;
-    const common::Duration margin =
-        std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
-    token->access_token = std::move(fetched->access_token);
-    token->userpool_id = JwtStringClaim(token->access_token, "scoped_userpool_id")
-                             .value_or(options_.fallback_userpool_id);
-    token->obtained_at = now;
-    token->refresh_at =
-        now + std::chrono::duration_cast<common::Duration>(lifetime * options_.refresh_fraction);
-    token->usable_until = now + lifetime - margin;
-    current_ = std::move(token);
-    last_error_ = absl::OkStatus();
-    consecutive_failures_ = 0;
-    fetch_success_->Increment();
-    if (logger_ != nullptr) {
-      logger_->Info(
-          "management token obtained",
-          {{"expiresInS", fetched->expires_in.count()},
-           {"fetchMs",
-            std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()}});
-    }
+    InstallLocked(*std::move(fetched), started, now);
   } else {
     last_error_ = fetched.status();
     ++consecutive_failures_;
@@ -200,7 +261,10 @@ void TokenCache::RefresherLoop() {
       FetchLocked(lock);
       continue;
     }
-    auto wake = [this] { return stopping_ || fetch_wanted_; };
+    const uint64_t replacements = replacements_;
+    auto wake = [this, replacements] {
+      return stopping_ || fetch_wanted_ || replacements_ != replacements;
+    };
     if (due) {
       refresher_cv_.wait_for(lock, *due - now, wake);
     } else {

@@ -8,11 +8,16 @@
 // - After a failed fetch the refresher retries with jittered exponential backoff; during that
 //   backoff, callers with no usable token fail fast with the last error instead of piling on.
 // - Invalidate drops a token GenAuth rejected (401); the next Get waits for a fresh one.
+// - FetchReplacement swaps in a token obtained another way (with a rotated secret) only once that
+//   fetch has succeeded, so calls keep the old token until then.
+// - The age of the current token is exported as the gauge genauth_token_age_seconds, computed when
+//   metrics are scraped.
 // Time and randomness are injected; tests drive RunDueFetch() on a FakeClock without the thread.
 // Thread-safe.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,6 +80,20 @@ class TokenCache {
   // 401s for the same token cause one refetch, not many.
   void Invalidate(const std::string& access_token);
 
+  // Obtains a token with `fetch` instead of the cache's fetcher (e.g. with a rotated secret) and,
+  // only when that succeeds, makes it the current token and runs `on_success`. Waits for a fetch
+  // in progress first, so fetches never overlap. `on_success` runs under the cache's lock, before
+  // any other fetch can start: it is where the new secret is put into use, so that no fetch with
+  // the old secret can replace the new token afterwards; it must be quick and must not call the
+  // cache. When the fetch fails, the current token (still valid for calls) and the refresher's
+  // schedule are left as they were. Returns the fetch's error, or UNAVAILABLE when stopping.
+  using FetchFunction = std::function<absl::StatusOr<FetchedToken>(common::TimePoint deadline)>;
+  absl::Status FetchReplacement(const FetchFunction& fetch,
+                                const std::function<void()>& on_success);
+
+  // When the current token was obtained; nullopt when there is none.
+  std::optional<common::TimePoint> token_obtained_at() const;
+
   // The refresher's step: performs the fetch that is due now, if any. Returns when the next fetch
   // is due, or nullopt when none is until a caller asks.
   std::optional<common::TimePoint> RunDueFetch();
@@ -85,6 +104,9 @@ class TokenCache {
  private:
   std::optional<common::TimePoint> NextDueLocked(common::TimePoint now) const;
   void FetchLocked(std::unique_lock<std::mutex>& lock);
+  // Runs `fetch` (without the lock) and checks what it returned.
+  absl::StatusOr<FetchedToken> CheckedFetch(const FetchFunction& fetch, common::TimePoint started);
+  void InstallLocked(FetchedToken fetched, common::TimePoint started, common::TimePoint now);
   void RefresherLoop();
   common::Duration BackoffLocked();
 
@@ -92,6 +114,7 @@ class TokenCache {
   TokenFetcher* const fetcher_;
   common::Clock* const clock_;
   common::Random* const random_;
+  observability::MetricsRegistry* const metrics_;
   const observability::JsonLogger* const logger_;
   observability::Counter* const fetch_success_;
   observability::Counter* const fetch_failure_;
@@ -105,6 +128,9 @@ class TokenCache {
   bool fetch_wanted_ = false;
   bool fetch_in_flight_ = false;
   uint64_t fetch_epoch_ = 0;  // counts finished fetches
+  // Counts finished replacement fetches: wakes the refresher to recompute its schedule, which it
+  // cannot know while a replacement is in flight.
+  uint64_t replacements_ = 0;
   absl::Status last_error_;
   int consecutive_failures_ = 0;
   common::TimePoint retry_at_{};

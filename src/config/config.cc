@@ -6,13 +6,13 @@
 
 #include <charconv>
 #include <cstddef>
-#include <fstream>
 #include <initializer_list>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
 #include "common/duration.h"
+#include "common/file_reader.h"
 
 namespace genauth::config {
 namespace {
@@ -31,7 +31,10 @@ constexpr std::string_view kLang = "GENAUTH_LANG";
 constexpr std::string_view kAuthScheme = "GENAUTH_AUTH_SCHEME";
 constexpr std::string_view kCaFile = "GENAUTH_CA_FILE";
 constexpr std::string_view kAllowInsecureHttp = "GENAUTH_ALLOW_INSECURE_HTTP";
+constexpr std::string_view kSecretPollInterval = "SIDECAR_SECRET_POLL_INTERVAL";
 constexpr std::string_view kGrpcListen = "SIDECAR_GRPC_LISTEN";
+constexpr std::string_view kGrpcSocketMode = "SIDECAR_GRPC_SOCKET_MODE";
+constexpr std::string_view kAdminListen = "SIDECAR_ADMIN_LISTEN";
 constexpr std::string_view kLogLevel = "SIDECAR_LOG_LEVEL";
 constexpr std::string_view kDefaultTimeout = "SIDECAR_DEFAULT_TIMEOUT";
 constexpr std::string_view kAttemptTimeout = "SIDECAR_ATTEMPT_TIMEOUT";
@@ -55,6 +58,13 @@ std::string FormatMillis(milliseconds d) {
   if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
   if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+// A file mode as chmod(1) writes it: "0660".
+std::string FormatMode(uint32_t mode) {
+  std::string out = "0000";
+  for (size_t i = 3; i >= 1; --i, mode >>= 3) out[i] = static_cast<char>('0' + (mode & 7));
+  return out;
 }
 
 // One row of the settings table, which drives flag lookup and Usage(). The default is computed
@@ -91,9 +101,19 @@ const Setting kSettings[] = {
      [](const Config& c) { return std::string(c.allow_insecure_http ? "true" : "false"); },
      "Allow an http:// GENAUTH_HOST that is not loopback (requests and responses then travel "
      "unencrypted)."},
+    {kSecretPollInterval, Kind::kText,
+     [](const Config& c) { return FormatMillis(c.secret_poll_interval); },
+     "How often GENAUTH_ACCESS_KEY_SECRET_FILE is checked for a rotated secret (over 0, at most "
+     "1h). Unused when the secret comes from GENAUTH_ACCESS_KEY_SECRET."},
     {kGrpcListen, Kind::kText, [](const Config& c) { return c.grpc_listen; },
      "gRPC listen address: host:port (IPv4, localhost or [IPv6]; port 0 picks one) or "
      "unix:/absolute/path. Must not be empty."},
+    {kGrpcSocketMode, Kind::kText, [](const Config& c) { return FormatMode(c.grpc_socket_mode); },
+     "File mode (octal, 0 to 0777) of the socket when SIDECAR_GRPC_LISTEN is unix:/path; "
+     "connecting needs write permission."},
+    {kAdminListen, Kind::kText, [](const Config& c) { return c.admin_listen; },
+     "Admin HTTP endpoint (/metrics, /healthz, /readyz): host:port (IPv4, localhost or [IPv6]; "
+     "port 0 picks one), or off."},
     {kLogLevel, Kind::kText, [](const Config& c) { return c.log_level; },
      "trace, debug, info, warn, error or off."},
     {kDefaultTimeout, Kind::kText, [](const Config& c) { return FormatMillis(c.default_timeout); },
@@ -438,6 +458,18 @@ std::optional<HostUrl> ParseHostUrl(std::string_view text, std::string* why) {
   return result;
 }
 
+// host:port with an IPv4 address, localhost or [IPv6].
+bool IsTcpListenAddress(std::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || !IsPort(text.substr(colon + 1), 0)) return false;
+  std::string_view host = text.substr(0, colon);
+  if (host == "localhost") return true;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return IsIpv6(std::string(host.substr(1, host.size() - 2)), nullptr);
+  }
+  return IsIpv4(std::string(host), nullptr);
+}
+
 // host:port with an IPv4 address, localhost or [IPv6]; or unix:/absolute/path.
 bool IsListenAddress(std::string_view text, std::string* why) {
   if (text.rfind("unix:", 0) == 0) {
@@ -457,14 +489,20 @@ bool IsListenAddress(std::string_view text, std::string* why) {
   *why =
       "expected host:port (host an IPv4 address, localhost or [IPv6]; port 0 to 65535) or "
       "unix:/absolute/path";
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || !IsPort(text.substr(colon + 1), 0)) return false;
-  std::string_view host = text.substr(0, colon);
-  if (host == "localhost") return true;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return IsIpv6(std::string(host.substr(1, host.size() - 2)), nullptr);
+  return IsTcpListenAddress(text);
+}
+
+// Octal digits only, as in chmod: "0660", "660", "600".
+std::optional<uint32_t> ParseFileMode(std::string_view text) {
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  uint32_t mode = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    mode = mode * 8 + static_cast<uint32_t>(c - '0');
   }
-  return IsIpv4(std::string(host), nullptr);
+  // setuid, setgid and sticky mean nothing on a socket; a 4-digit mode must start with 0.
+  if (mode > 0777) return std::nullopt;
+  return mode;
 }
 
 // Accepts any case and stores the canonical spelling from `allowed`.
@@ -648,7 +686,32 @@ void ParseServer(Parser& p, Config& config) {
       p.Error(kGrpcListen, *listen, why);
     }
   }
+  if (auto mode = p.Get(kGrpcSocketMode)) {
+    if (auto parsed = ParseFileMode(mode->text)) {
+      config.grpc_socket_mode = *parsed;
+    } else {
+      p.Error(kGrpcSocketMode, *mode,
+              "expected an octal file mode from 0 to 0777, such as 0660 (owner and group may "
+              "connect) or 0600 (owner only)");
+    }
+  }
   ParseChoice(p, kLogLevel, {"trace", "debug", "info", "warn", "error", "off"}, &config.log_level);
+
+  if (auto admin = p.Get(kAdminListen)) {
+    if (Lower(admin->text) == "off") {
+      config.admin_listen.clear();
+    } else if (!IsTcpListenAddress(admin->text)) {
+      p.Error(kAdminListen, *admin,
+              "expected host:port (host an IPv4 address, localhost or [IPv6]; port 0 to 65535) "
+              "or off");
+    } else if (admin->text == config.grpc_listen &&
+               admin->text.substr(admin->text.rfind(':')) != ":0") {
+      // Both would fail to bind at start-up; saying why now is clearer.
+      p.Error(kAdminListen, *admin, "expected an address other than SIDECAR_GRPC_LISTEN's");
+    } else {
+      config.admin_listen = admin->text;
+    }
+  }
 }
 
 void ParseCalls(Parser& p, Config& config) {
@@ -676,6 +739,7 @@ void ParseCalls(Parser& p, Config& config) {
   ParseIntSetting(p, kWorkerThreads, 1, 1024, &config.worker_threads);
   ParseIntSetting(p, kMaxQueuedCalls, 0, 100000, &config.max_queued_calls);
   ParseDurationSetting(p, kShutdownGrace, {true, kTenMinutes, "10m"}, &config.shutdown_grace);
+  ParseDurationSetting(p, kSecretPollInterval, {false, kHour, "1h"}, &config.secret_poll_interval);
 }
 
 // Word-wraps `text` into lines of at most `width` columns, each starting with `indent`.
@@ -708,18 +772,7 @@ ConfigSource ProcessConfigSource(int argc, char** argv, char** envp) {
     source.env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
   }
   for (int i = 1; i < argc; ++i) source.args.emplace_back(argv[i]);
-  source.read_file = [](const std::string& path) -> std::optional<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string content;
-    char buffer[4096];
-    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-      content.append(buffer, static_cast<size_t>(in.gcount()));
-    }
-    // badbit marks a read error (a directory, EIO); eof+fail is the normal end.
-    if (in.bad()) return std::nullopt;
-    return content;
-  };
+  source.read_file = common::ReadWholeFile;
   return source;
 }
 

@@ -28,9 +28,18 @@ struct Config {
   std::string ca_file;               // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
   bool allow_insecure_http = false;  // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
 
+  // SIDECAR_SECRET_POLL_INTERVAL: how often the secret file is checked for a rotated secret.
+  std::chrono::milliseconds secret_poll_interval{10000};
+
   // --- gRPC server ---
   std::string grpc_listen = "127.0.0.1:50051";  // SIDECAR_GRPC_LISTEN: host:port or unix:/path
+  // SIDECAR_GRPC_SOCKET_MODE: file mode of a unix:/path socket (0 to 0777).
+  uint32_t grpc_socket_mode = 0660;
   std::string log_level = "info";  // SIDECAR_LOG_LEVEL: trace|debug|info|warn|error|off
+
+  // --- admin endpoint ---
+  // SIDECAR_ADMIN_LISTEN: host:port of /metrics, /healthz and /readyz; empty when "off".
+  std::string admin_listen = "127.0.0.1:9464";
 
   // --- calls ---
   std::chrono::milliseconds default_timeout{

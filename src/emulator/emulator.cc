@@ -164,7 +164,8 @@ Emulator::Emulator(EmulatorOptions options)
       webhook_logs_(options_.max_webhook_logs),
       webhook_api_(WebhookApiOptions{options_.userpool_id, options_.webhook_timeout,
                                      options_.legacy_delete_reply},
-                   &webhooks_, &webhook_logs_) {}
+                   &webhooks_, &webhook_logs_),
+      access_key_secret_(options_.access_key_secret) {}
 
 Emulator::~Emulator() { Stop(); }
 
@@ -287,6 +288,12 @@ void Emulator::ClearFaults() {
 void Emulator::RevokeAllTokens() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [token, issued] : tokens_) issued.revoked = true;
+}
+
+void Emulator::SetAccessKeySecret(const std::string& access_key_secret) {
+  signature_verifier_.SetAccessKeySecret(access_key_secret);
+  std::lock_guard<std::mutex> lock(mu_);
+  access_key_secret_ = access_key_secret;
 }
 
 std::vector<RecordedRequest> Emulator::Requests(const std::string& path) const {
@@ -436,7 +443,12 @@ void Emulator::HandleGetToken(const httplib::Request& req, const std::string& re
     SendEnvelope(res, 401, "accessKeyId and accessKeySecret are required", request_id);
     return;
   }
-  if (*key_id != options_.access_key_id || *key_secret != options_.access_key_secret) {
+  std::string accepted_secret;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepted_secret = access_key_secret_;
+  }
+  if (*key_id != options_.access_key_id || *key_secret != accepted_secret) {
     SendEnvelope(res, 401, "invalid accessKeyId or accessKeySecret", request_id);
     return;
   }

@@ -119,6 +119,11 @@ class Emulator {
   // Every token issued so far now gets a 401 envelope; tokens issued later are valid.
   void RevokeAllTokens();
 
+  // Rotates the access key's secret: from now on get-management-token and AK/SK signatures accept
+  // only `access_key_secret`. Tokens already issued stay valid, as GenAuth's do when a key's
+  // secret changes, so callers holding one are not interrupted.
+  void SetAccessKeySecret(const std::string& access_key_secret);
+
   // Recorded requests (all paths except /_emulator/*), oldest first: all, or only `path`.
   std::vector<RecordedRequest> Requests(const std::string& path = "") const;
   size_t CountRequests(const std::string& path) const;
@@ -181,6 +186,7 @@ class Emulator {
   std::map<std::string, std::deque<Fault>> faults_;      // guarded by mu_
   std::unordered_map<std::string, IssuedToken> tokens_;  // guarded by mu_
   std::vector<std::string> issued_order_;                // guarded by mu_
+  std::string access_key_secret_;                        // guarded by mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -195,7 +195,7 @@ std::optional<SignatureRejection> SignatureVerifier::Verify(
     return Reject(kApiCodeBadSignature, "missing x-authing-signature-nonce header");
   }
   if (!ConstantTimeEquals(authorization->signature,
-                          ComputeSignature(access_key_secret_, StringToSign(request)))) {
+                          ComputeSignature(access_key_secret(), StringToSign(request)))) {
     return Reject(kApiCodeBadSignature, "bad signature");
   }
 
@@ -207,6 +207,16 @@ std::optional<SignatureRejection> SignatureVerifier::Verify(
   // A replay carries the same signed date, so after date + skew the date check stops it anyway.
   expiry_.emplace(*date + kMaxClockSkew, *nonce);
   return std::nullopt;
+}
+
+void SignatureVerifier::SetAccessKeySecret(std::string access_key_secret) {
+  std::lock_guard<std::mutex> lock(mu_);
+  access_key_secret_ = std::move(access_key_secret);
+}
+
+std::string SignatureVerifier::access_key_secret() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return access_key_secret_;
 }
 
 void SignatureVerifier::ForgetExpiredNonces(std::chrono::system_clock::time_point now) {

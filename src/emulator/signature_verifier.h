@@ -66,14 +66,19 @@ class SignatureVerifier {
   std::optional<SignatureRejection> Verify(const SignedRequest& request,
                                            std::chrono::system_clock::time_point now);
 
+  // Accepts signatures made with `access_key_secret` from now on, and no longer the old secret's
+  // (a rotated access key; the key id stays).
+  void SetAccessKeySecret(std::string access_key_secret);
+
  private:
+  std::string access_key_secret() const;
   // Forgets nonces whose requests are too old to pass the date check any more.
   void ForgetExpiredNonces(std::chrono::system_clock::time_point now);
 
   const std::string access_key_id_;
-  const std::string access_key_secret_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::string access_key_secret_;                                             // guarded by mu_
   std::unordered_set<std::string> nonces_;                                    // guarded by mu_
   std::multimap<std::chrono::system_clock::time_point, std::string> expiry_;  // guarded by mu_
 };

@@ -4,9 +4,11 @@
 #include <utility>
 
 #include "common/duration.h"
+#include "common/file_reader.h"
 #include "genauth/management/v1/webhook.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/unix_socket.h"
 
 namespace genauth::server {
 
@@ -16,12 +18,13 @@ SidecarServer::SidecarServer(SidecarServerOptions options,
     : options_(std::move(options)),
       logger_(std::move(logger)),
       clock_(clock),
+      credentials_(options_.access_key_id, options_.access_key_secret),
       transport_(options_.transport, clock),
-      fetcher_(options_.token_fetcher, &transport_, clock),
+      fetcher_(options_.token_fetcher, &credentials_, &transport_, clock),
       tokens_(options_.token_cache, &fetcher_, clock, random, &metrics_, logger_.get()),
-      signer_(options_.signature
-                  ? std::optional<auth::RequestSigner>(std::in_place, *options_.signature, clock)
-                  : std::nullopt),
+      signer_(options_.signature ? std::optional<auth::RequestSigner>(
+                                       std::in_place, *options_.signature, &credentials_, clock)
+                                 : std::nullopt),
       client_(options_.client, &transport_, &tokens_, signer_ ? &*signer_ : nullptr, clock, random,
               &metrics_),
       executor_(options_.worker_threads, options_.max_queued_calls) {}
@@ -34,6 +37,7 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   if (auto valid = options.client.retry.Validate(); !valid.ok()) return valid;
   std::unique_ptr<SidecarServer> self(
       new SidecarServer(std::move(options), std::move(logger), clock, random));
+  const SidecarServerOptions& o = self->options_;
 
   // Reached through a generated message, not by name from the pool: that reference is what makes
   // the linker keep webhook.pb.o (and so the descriptor) in a binary built from static libraries.
@@ -42,38 +46,100 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
           "WebhookService");
   if (service == nullptr)
     return absl::InternalError("WebhookService is missing from webhook.proto");
-  auto handler =
-      service::UnaryCallHandler::Create(*service, self->options_.handler, &self->client_,
-                                        &self->executor_, clock, self->logger_, &self->metrics_);
+  auto handler = service::UnaryCallHandler::Create(
+      *service, o.handler, &self->client_, &self->executor_, clock, self->logger_, &self->metrics_);
   if (!handler.ok()) return handler.status();
   self->handler_ = *std::move(handler);
   self->webhook_service_ =
       std::make_unique<service::DescriptorService>(*service, self->handler_.get());
 
+  const std::optional<std::string> socket_path = UnixSocketPath(o.listen_address);
+  if (socket_path) {
+    if (absl::Status free = PrepareUnixSocketPath(*socket_path); !free.ok()) {
+      return absl::FailedPreconditionError("could not listen on " + o.listen_address + ": " +
+                                           std::string(free.message()));
+    }
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(self->options_.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &selected_port);
   builder.RegisterService(self->webhook_service_.get());
   self->server_ = builder.BuildAndStart();
   if (!self->server_) {
-    return absl::UnavailableError("could not listen on " + self->options_.listen_address +
+    return absl::UnavailableError("could not listen on " + o.listen_address +
                                   " (address in use, or not allowed?)");
   }
   self->port_ = selected_port;
+  // Errors from here on must stop the gRPC server quietly (no drain log for a start that failed).
+  auto fail = [&self](absl::Status status) {
+    self->server_->Shutdown(std::chrono::system_clock::now());
+    self->server_.reset();
+    return status;
+  };
+  if (socket_path) {
+    // The socket was created with the umask's mode; until this chmod, at most that applies.
+    if (absl::Status mode = SetSocketMode(*socket_path, o.unix_socket_mode); !mode.ok()) {
+      return fail(mode);
+    }
+  }
+  self->ready_ = true;
+  if (o.admin) {
+    SidecarServer* raw = self.get();
+    auto admin =
+        admin::AdminServer::Start(*o.admin, &self->metrics_, [raw] { return raw->ready(); });
+    if (!admin.ok()) return fail(admin.status());
+    self->admin_ = *std::move(admin);
+  }
   if (!self->signer_) self->tokens_.Start();  // signed requests need no token
-  self->logger_->Info("sidecar started", {{"listen", self->options_.listen_address},
-                                          {"port", selected_port},
-                                          {"upstream", self->options_.transport.base_url},
-                                          {"auth", self->signer_ ? "signature" : "token"}});
+  if (o.secret_rotation) {
+    SidecarServer* raw = self.get();
+    self->secret_watcher_ = std::make_unique<auth::SecretWatcher>(
+        *o.secret_rotation, o.access_key_secret, common::ReadWholeFile,
+        [raw](const std::string& secret) { return raw->ApplySecret(secret); }, clock,
+        &self->metrics_, self->logger_.get());
+    self->secret_watcher_->Start();
+  }
+  nlohmann::json fields = {{"listen", o.listen_address},
+                           {"port", selected_port},
+                           {"upstream", o.transport.base_url},
+                           {"auth", self->signer_ ? "signature" : "token"}};
+  if (socket_path) fields["socketMode"] = FormatFileMode(o.unix_socket_mode);
+  if (self->admin_) {
+    fields["admin"] = o.admin->listen_address;
+    fields["adminPort"] = self->admin_->port();
+  }
+  if (o.secret_rotation) fields["secretFile"] = o.secret_rotation->path;
+  self->logger_->Info("sidecar started", std::move(fields));
   return self;
+}
+
+absl::Status SidecarServer::ApplySecret(const std::string& secret) {
+  if (signer_) {
+    // Nothing to prove it with short of a real call: the next signature uses it, and GenAuth's
+    // answer to that call tells.
+    credentials_.SetSecret(secret);
+    return absl::OkStatus();
+  }
+  // The current token stays in use until a token was fetched with the new secret; only then is
+  // the secret switched, on the cache's fetch turn, so no later fetch can still use the old one.
+  return tokens_.FetchReplacement(
+      [this, &secret](common::TimePoint deadline) {
+        return fetcher_.FetchWithSecret(secret, deadline);
+      },
+      [this, &secret] { credentials_.SetSecret(secret); });
+}
+
+void SidecarServer::PollSecretFileNow() {
+  if (secret_watcher_) secret_watcher_->PollNow();
 }
 
 void SidecarServer::Shutdown() {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
+  // First, so that the platform stops routing new work here while calls drain.
+  ready_ = false;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
   handler_->StopAccepting();
   logger_->Info("sidecar draining", {{"inFlight", handler_->in_flight()},
@@ -81,7 +147,10 @@ void SidecarServer::Shutdown() {
   // Shutdown waits for running calls until the deadline, then cancels what is left.
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
   executor_.Shutdown();
+  if (secret_watcher_) secret_watcher_->Stop();
   tokens_.Stop();
+  // Last, so that metrics can be scraped and /readyz answers 503 throughout the drain.
+  if (admin_) admin_->Stop();
   logger_->Info("sidecar stopped");
 }
 

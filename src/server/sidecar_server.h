@@ -1,13 +1,20 @@
-// Wires the layers into a running sidecar: transport, token fetcher and cache, GenAuth client,
-// executor, call handler, the gRPC server with health checking and reflection. Used by main and,
-// in-process, by integration tests (port 0).
+// Wires the layers into a running sidecar: transport, credentials, token fetcher and cache, GenAuth
+// client, executor, call handler, the gRPC server with health checking and reflection, the admin
+// HTTP endpoint and the secret watcher. Used by main and, in-process, by integration tests (port
+// 0).
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "admin/admin_server.h"
+#include "auth/credentials.h"
+#include "auth/secret_watcher.h"
 #include "auth/token_cache.h"
 #include "common/bounded_executor.h"
 #include "common/clock.h"
@@ -25,6 +32,15 @@ namespace genauth::server {
 
 struct SidecarServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // host:port (port 0 = any) or unix:/path
+  // File mode of the socket of a unix:/path listen address, set as soon as it listens.
+  mode_t unix_socket_mode = 0660;
+  // The access key. With secret_rotation, the secret is the one the file held at start-up.
+  std::string access_key_id;
+  std::string access_key_secret;
+  // Set: poll this file and switch to the secret it holds when it changes.
+  std::optional<auth::SecretWatcherOptions> secret_rotation;
+  // Set: serve /metrics, /healthz and /readyz there.
+  std::optional<admin::AdminServerOptions> admin;
   upstream::HttpTransportOptions transport;
   upstream::ManagementTokenFetcherOptions token_fetcher;
   // Set: sign each request with the access key (GENAUTH_AUTH_SCHEME=signature) instead of using a
@@ -40,7 +56,9 @@ struct SidecarServerOptions {
 
 class SidecarServer {
  public:
-  // Builds every layer and starts serving. `clock` and `random` must outlive the server.
+  // Builds every layer and starts serving. `clock` and `random` must outlive the server. Errors
+  // (the listen address or admin address cannot be bound, a stale socket path that is not a
+  // socket) leave nothing running.
   static absl::StatusOr<std::unique_ptr<SidecarServer>> Start(
       SidecarServerOptions options, std::shared_ptr<const observability::JsonLogger> logger,
       common::Clock* clock, common::Random* random);
@@ -48,10 +66,19 @@ class SidecarServer {
 
   // The TCP port bound (useful with port 0); 0 for a Unix socket.
   int port() const { return port_; }
+  // The admin endpoint's TCP port; 0 when it is off.
+  int admin_port() const { return admin_ ? admin_->port() : 0; }
   observability::MetricsRegistry& metrics() { return metrics_; }
 
-  // Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight calls get up to the
-  // grace period, then everything stops. Idempotent; blocks until done.
+  // Serving and not draining: what /readyz reports.
+  bool ready() const { return ready_.load(); }
+
+  // Polls the secret file now instead of waiting for the next interval (tests; nothing to do
+  // when rotation is off).
+  void PollSecretFileNow();
+
+  // Graceful stop: readiness and health turn NOT_SERVING, new calls are refused, in-flight calls
+  // get up to the grace period, then everything stops. Idempotent; blocks until done.
   void Shutdown();
 
  private:
@@ -59,10 +86,15 @@ class SidecarServer {
                 std::shared_ptr<const observability::JsonLogger> logger, common::Clock* clock,
                 common::Random* random);
 
+  // Puts a new secret into use (the secret watcher's applier): with a token, only once a token was
+  // fetched with it; with signatures, at once.
+  absl::Status ApplySecret(const std::string& secret);
+
   const SidecarServerOptions options_;
   std::shared_ptr<const observability::JsonLogger> logger_;
   common::Clock* const clock_;
   observability::MetricsRegistry metrics_;
+  auth::Credentials credentials_;
   upstream::HttpTransport transport_;
   upstream::ManagementTokenFetcher fetcher_;
   auth::TokenCache tokens_;
@@ -72,7 +104,10 @@ class SidecarServer {
   std::unique_ptr<service::UnaryCallHandler> handler_;
   std::unique_ptr<service::DescriptorService> webhook_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<auth::SecretWatcher> secret_watcher_;
   int port_ = 0;
+  std::atomic<bool> ready_{false};
   bool shut_down_ = false;
 };
 

@@ -38,16 +38,15 @@ absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
   auto mappings = MappingsForService(service);
   if (!mappings.ok()) return mappings.status();
   return std::unique_ptr<UnaryCallHandler>(new UnaryCallHandler(
-      *std::move(mappings), options, client, executor, clock, std::move(logger), metrics));
+      *mappings, options, client, executor, clock, std::move(logger), metrics));
 }
 
-UnaryCallHandler::UnaryCallHandler(std::map<std::string, RestMapping> mappings,
+UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& mappings,
                                    CallHandlerOptions options, upstream::GenAuthClient* client,
                                    common::BoundedExecutor* executor, common::Clock* clock,
                                    std::shared_ptr<const observability::JsonLogger> logger,
                                    observability::MetricsRegistry* metrics)
-    : mappings_(std::move(mappings)),
-      options_(options),
+    : options_(options),
       client_(client),
       executor_(executor),
       clock_(clock),
@@ -56,7 +55,42 @@ UnaryCallHandler::UnaryCallHandler(std::map<std::string, RestMapping> mappings,
       in_flight_(metrics->GetGauge("genauth_sidecar_calls_in_flight", {},
                                    "Calls accepted and not yet answered")),
       shed_(metrics->GetCounter("genauth_sidecar_calls_shed_total", {},
-                                "Calls refused because every worker and queue slot was busy")) {}
+                                "Calls refused because every worker and queue slot was busy")) {
+  for (const auto& [method, mapping] : mappings) {
+    Route& route = routes_[method];
+    route.duration = metrics->GetHistogram(
+        "genauth_sidecar_call_duration_seconds", {{"rpc", mapping.rpc}},
+        "Time from receiving a call to answering it, retries and waits included, by RPC",
+        observability::LatencySecondsBuckets());
+    route.upstream = client->MetricsFor(mapping.rpc);
+    route.mapping = mapping;
+  }
+}
+
+const UnaryCallHandler::Route* UnaryCallHandler::RouteFor(
+    const google::protobuf::MethodDescriptor& method) const {
+  auto it = routes_.find(method.full_name());
+  return it == routes_.end() ? nullptr : &it->second;
+}
+
+observability::Counter* UnaryCallHandler::CallCounter(const Route& route,
+                                                      absl::StatusCode code) const {
+  const auto index = static_cast<size_t>(code);
+  if (index >= route.calls_by_code.size()) {
+    return metrics_->GetCounter("genauth_sidecar_calls_total",
+                                {{"rpc", route.mapping.rpc}, {"code", GrpcCodeName(code)}});
+  }
+  std::atomic<observability::Counter*>& slot = route.calls_by_code[index];
+  observability::Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Racing first uses get the same counter from the registry; storing it twice is harmless.
+    counter = metrics_->GetCounter("genauth_sidecar_calls_total",
+                                   {{"rpc", route.mapping.rpc}, {"code", GrpcCodeName(code)}},
+                                   "Calls answered, by RPC and gRPC code");
+    slot.store(counter, std::memory_order_release);
+  }
+  return counter;
+}
 
 common::TimePoint UnaryCallHandler::DeadlineFor(const grpc::CallbackServerContext& context) const {
   const common::TimePoint now = clock_->Now();
@@ -74,7 +108,7 @@ struct UnaryCallHandler::Call {
   grpc::ServerUnaryReactor* reactor = nullptr;
   grpc::CallbackServerContext* context = nullptr;
   grpc::ByteBuffer* response_bytes = nullptr;
-  const RestMapping* mapping = nullptr;
+  const Route* route = nullptr;
   std::unique_ptr<google::protobuf::Message> request;
   std::unique_ptr<google::protobuf::Message> response;
   common::TimePoint started;
@@ -82,8 +116,8 @@ struct UnaryCallHandler::Call {
 
 const RestMapping* UnaryCallHandler::MappingFor(
     const google::protobuf::MethodDescriptor& method) const {
-  auto it = mappings_.find(method.full_name());
-  return it == mappings_.end() ? nullptr : &it->second;
+  const Route* route = RouteFor(method);
+  return route == nullptr ? nullptr : &route->mapping;
 }
 
 grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* context,
@@ -96,8 +130,8 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   call->context = context;
   call->response_bytes = response;
   call->started = clock_->Now();
-  call->mapping = MappingFor(method);
-  if (call->mapping == nullptr) {
+  call->route = RouteFor(method);
+  if (call->route == nullptr) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                  "no GenAuth mapping for " + method.full_name()));
     return reactor;
@@ -140,10 +174,11 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
       status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
     } else {
       status =
-          Execute(*owned->mapping, *owned->request, owned->response.get(), deadline, &call_report);
+          Execute(*owned->route, *owned->request, owned->response.get(), deadline, &call_report);
     }
-    Finish(std::move(owned), status, call_report);
+    // Before Finish: once the caller has its answer, a scrape must not count the call any more.
     in_flight_->Add(-1);
+    Finish(std::move(owned), status, call_report);
   });
   if (!queued) {
     in_flight_->Add(-1);
@@ -156,12 +191,12 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   return reactor;
 }
 
-absl::Status UnaryCallHandler::Execute(const RestMapping& mapping,
-                                       const google::protobuf::Message& request,
+absl::Status UnaryCallHandler::Execute(const Route& route, const google::protobuf::Message& request,
                                        google::protobuf::Message* response,
                                        common::TimePoint deadline, upstream::CallReport* report) {
-  auto call = BuildUpstreamCall(mapping, request);
+  auto call = BuildUpstreamCall(route.mapping, request);
   if (!call.ok()) return call.status();
+  call->metrics = route.upstream;
   auto data = client_->Call(*call, deadline, report);
   if (!data.ok()) return data.status();
   return FillResponse(*data, response);
@@ -169,15 +204,14 @@ absl::Status UnaryCallHandler::Execute(const RestMapping& mapping,
 
 void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& status,
                               const upstream::CallReport& report) {
-  const RestMapping& mapping = *call->mapping;
+  const Route& route = *call->route;
+  const RestMapping& mapping = route.mapping;
   const google::protobuf::Message& request = *call->request;
   const char* code = GrpcCodeName(status.code());
-  const double latency_ms =
-      std::chrono::duration<double, std::milli>(clock_->Now() - call->started).count();
-  metrics_
-      ->GetCounter("genauth_sidecar_calls_total", {{"rpc", mapping.rpc}, {"code", code}},
-                   "Calls answered, by RPC and gRPC code")
-      ->Increment();
+  const common::Duration latency = clock_->Now() - call->started;
+  const double latency_ms = std::chrono::duration<double, std::milli>(latency).count();
+  CallCounter(route, status.code())->Increment();
+  route.duration->ObserveDuration(latency);
 
   const auto level = IsCallerError(status.code()) ? spdlog::level::info : spdlog::level::warn;
   if (logger_->Enabled(level)) {

@@ -7,6 +7,7 @@
 // is finished from there. When the executor is full the call is refused with RESOURCE_EXHAUSTED.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -54,12 +55,24 @@ class UnaryCallHandler {
   int64_t in_flight() const { return in_flight_->value(); }
 
  private:
-  UnaryCallHandler(std::map<std::string, RestMapping> mappings, CallHandlerOptions options,
+  UnaryCallHandler(const std::map<std::string, RestMapping>& mappings, CallHandlerOptions options,
                    upstream::GenAuthClient* client, common::BoundedExecutor* executor,
                    common::Clock* clock, std::shared_ptr<const observability::JsonLogger> logger,
                    observability::MetricsRegistry* metrics);
 
-  absl::Status Execute(const RestMapping& mapping, const google::protobuf::Message& request,
+  // A method's mapping and its metric series, resolved once so that a call only touches atomics.
+  struct Route {
+    RestMapping mapping;
+    observability::Histogram* duration = nullptr;  // genauth_sidecar_call_duration_seconds
+    // genauth_sidecar_calls_total by gRPC code (0-16), created on first use of each code so that
+    // /metrics shows only codes that happened. Mutable: a cache, filled through const.
+    mutable std::array<std::atomic<observability::Counter*>, 17> calls_by_code{};
+    const upstream::UpstreamRpcMetrics* upstream = nullptr;
+  };
+  const Route* RouteFor(const google::protobuf::MethodDescriptor& method) const;
+  observability::Counter* CallCounter(const Route& route, absl::StatusCode code) const;
+
+  absl::Status Execute(const Route& route, const google::protobuf::Message& request,
                        google::protobuf::Message* response, common::TimePoint deadline,
                        upstream::CallReport* report);
   struct Call;  // one call's state, owned from parse to Finish
@@ -67,7 +80,7 @@ class UnaryCallHandler {
               const upstream::CallReport& report);
   common::TimePoint DeadlineFor(const grpc::CallbackServerContext& context) const;
 
-  const std::map<std::string, RestMapping> mappings_;  // by method full name
+  std::map<std::string, Route> routes_;  // by method full name; fixed after construction
   const CallHandlerOptions options_;
   upstream::GenAuthClient* const client_;
   common::BoundedExecutor* const executor_;

@@ -23,8 +23,8 @@ struct Attempt {
   std::optional<common::Duration> retry_after;
 };
 
-const char* OutcomeLabel(const Attempt& attempt) {
-  switch (attempt.outcome.failure) {
+const char* OutcomeLabel(retry::AttemptFailure failure) {
+  switch (failure) {
     case retry::AttemptFailure::kNone:
       return "success";
     case retry::AttemptFailure::kNotSent:
@@ -137,8 +137,39 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
   userpool_header_ = p + "-userpool-id";
 }
 
+const UpstreamRpcMetrics* GenAuthClient::MetricsFor(const std::string& rpc) {
+  std::lock_guard<std::mutex> lock(rpc_metrics_mu_);
+  auto& slot = rpc_metrics_[rpc];
+  if (!slot) {
+    slot = std::make_unique<UpstreamRpcMetrics>();
+    slot->attempt_duration = metrics_->GetHistogram(
+        "genauth_upstream_attempt_duration_seconds", {{"rpc", rpc}},
+        "Duration of one upstream attempt (one HTTP request to GenAuth, the webhook delivery "
+        "included for TriggerWebhook), by RPC",
+        observability::LatencySecondsBuckets());
+  }
+  return slot.get();
+}
+
+observability::Counter* GenAuthClient::AttemptCounter(const UpstreamCall& call,
+                                                      const UpstreamRpcMetrics& metrics,
+                                                      retry::AttemptFailure outcome) {
+  std::atomic<observability::Counter*>& slot = metrics.attempts.at(static_cast<size_t>(outcome));
+  observability::Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Racing first uses get the same counter from the registry; storing it twice is harmless.
+    counter = metrics_->GetCounter("genauth_upstream_attempts_total",
+                                   {{"rpc", call.rpc}, {"outcome", OutcomeLabel(outcome)}},
+                                   "Upstream attempts by RPC and outcome");
+    slot.store(counter, std::memory_order_release);
+  }
+  return counter;
+}
+
 absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
                                                    common::TimePoint deadline, CallReport* report) {
+  const UpstreamRpcMetrics& metrics =
+      call.metrics != nullptr ? *call.metrics : *MetricsFor(call.rpc);
   int retries_done = 0;
   absl::Status last_error;
   HttpRequest request;
@@ -184,12 +215,9 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
     ++report->attempts;
     HttpResult result = transport_->Send(
         request, std::min<common::Duration>(options_.attempt_timeout, deadline - now));
+    metrics.attempt_duration->ObserveDuration(clock_->Now() - now);
     Attempt attempt = Classify(result, clock_->WallNow(), report);
-    metrics_
-        ->GetCounter("genauth_upstream_attempts_total",
-                     {{"rpc", call.rpc}, {"outcome", OutcomeLabel(attempt)}},
-                     "Upstream attempts by RPC and outcome")
-        ->Increment();
+    AttemptCounter(call, metrics, attempt.outcome.failure)->Increment();
     if (attempt.status.ok()) return std::move(attempt.data);
 
     if (token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&

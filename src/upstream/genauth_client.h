@@ -8,7 +8,12 @@
 // Thread-safe; one client serves every call.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +39,15 @@ struct GenAuthClientOptions {
   common::Duration attempt_timeout = std::chrono::seconds(10);  // one attempt, at most
 };
 
+// The metric series of one RPC's upstream attempts, resolved once (GenAuthClient::MetricsFor) so
+// that an attempt only touches atomics.
+struct UpstreamRpcMetrics {
+  observability::Histogram* attempt_duration = nullptr;
+  // genauth_upstream_attempts_total by outcome (index: retry::AttemptFailure), created on first use
+  // so that /metrics shows only outcomes that happened. Mutable: a cache, filled through const.
+  mutable std::array<std::atomic<observability::Counter*>, 5> attempts{};
+};
+
 struct UpstreamCall {
   std::string rpc;     // for metrics and logs, e.g. "TriggerWebhook"
   std::string method;  // "GET" or "POST"
@@ -43,6 +57,8 @@ struct UpstreamCall {
   std::vector<std::pair<std::string, std::string>> query;
   std::string body;  // JSON, for POST
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
+  // From MetricsFor(rpc); null to have Call look it up (a mutex and a map lookup).
+  const UpstreamRpcMetrics* metrics = nullptr;
 };
 
 // What happened, for the per-RPC log line. Filled whatever the result.
@@ -67,7 +83,14 @@ class GenAuthClient {
   absl::StatusOr<nlohmann::json> Call(const UpstreamCall& call, common::TimePoint deadline,
                                       CallReport* report);
 
+  // The metric series of `rpc`'s attempts, created on first use; valid for the client's lifetime.
+  const UpstreamRpcMetrics* MetricsFor(const std::string& rpc);
+
  private:
+  observability::Counter* AttemptCounter(const UpstreamCall& call,
+                                         const UpstreamRpcMetrics& metrics,
+                                         retry::AttemptFailure outcome);
+
   const GenAuthClientOptions options_;
   HttpTransport* const transport_;
   auth::TokenCache* const tokens_;
@@ -80,6 +103,8 @@ class GenAuthClient {
   observability::Counter* const retries_refused_deadline_;
   std::vector<std::pair<std::string, std::string>> fixed_headers_;  // built once
   std::string userpool_header_;
+  std::mutex rpc_metrics_mu_;
+  std::map<std::string, std::unique_ptr<UpstreamRpcMetrics>> rpc_metrics_;  // by rpc; guarded
 };
 
 }  // namespace genauth::upstream

@@ -12,22 +12,22 @@ namespace {
 // GenAuth's documented default lifetime, for replies that leave expires_in out.
 constexpr std::chrono::seconds kDefaultExpiresIn(7200);
 
-std::string TokenRequestBody(const ManagementTokenFetcherOptions& options) {
-  nlohmann::json body = {{"accessKeyId", options.access_key_id},
-                         {"accessKeySecret", options.access_key_secret}};
-  return body.dump();
-}
-
 }  // namespace
 
 ManagementTokenFetcher::ManagementTokenFetcher(ManagementTokenFetcherOptions options,
+                                               const auth::Credentials* credentials,
                                                HttpTransport* transport, common::Clock* clock)
     : options_(std::move(options)),
+      credentials_(credentials),
       transport_(transport),
-      clock_(clock),
-      request_body_(TokenRequestBody(options_)) {}
+      clock_(clock) {}
 
 absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::Fetch(common::TimePoint deadline) {
+  return FetchWithSecret(*credentials_->secret(), deadline);
+}
+
+absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
+    const std::string& access_key_secret, common::TimePoint deadline) {
   const common::TimePoint now = clock_->Now();
   if (now >= deadline) return absl::DeadlineExceededError("no time left to fetch a token");
   HttpRequest request;
@@ -35,7 +35,10 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::Fetch(common::TimePoi
   request.target = "/api/v3/get-management-token";
   request.headers = {{options_.header_prefix + "-sdk-version", options_.sdk_version},
                      {options_.header_prefix + "-lang", options_.lang}};
-  request.body = request_body_;
+  // Built per fetch (a few a day): the secret may have rotated since the last one.
+  request.body = nlohmann::json{{"accessKeyId", credentials_->access_key_id()},
+                                {"accessKeySecret", access_key_secret}}
+                     .dump();
   HttpResult result = transport_->Send(request, deadline - now);
   if (result.failure != TransportFailure::kNone) {
     return absl::UnavailableError("token endpoint: " + result.detail);

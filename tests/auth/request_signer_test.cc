@@ -59,7 +59,8 @@ TEST(HttpDateTest, FormatsRfc1123) {
 
 TEST(RequestSignerTest, AddsHeadersWhoseSignatureVerifies) {
   common::FakeClock clock;
-  RequestSigner signer({"ak-1", "secret-1", "x-authing"}, &clock);
+  Credentials credentials("ak-1", "secret-1");
+  RequestSigner signer({"x-authing"}, &credentials, &clock);
   HeaderList headers = {{"x-authing-sdk-version", "genauth-sidecar:test"},
                         {"x-authing-lang", "en-US"}};
   signer.Sign("POST", "/api/v3/trigger-webhook", {{"webhookId", "w1"}}, &headers);
@@ -86,12 +87,40 @@ TEST(RequestSignerTest, AddsHeadersWhoseSignatureVerifies) {
 
 TEST(RequestSignerTest, GenAuthPrefixUsesItsAuthorizationWord) {
   common::FakeClock clock;
-  RequestSigner signer({"ak-1", "secret-1", "x-genauth"}, &clock);
+  Credentials credentials("ak-1", "secret-1");
+  RequestSigner signer({"x-genauth"}, &credentials, &clock);
   HeaderList headers;
   signer.Sign("GET", "/p", {}, &headers);
   std::map<std::string, std::string> h(headers.begin(), headers.end());
   EXPECT_EQ(h["Authorization"].rfind("GenAuth ak-1:", 0), 0u);
   EXPECT_EQ(h.count("x-genauth-signature-nonce"), 1u);
+}
+
+// Secret rotation: the signer reads the shared credentials at each signature.
+TEST(RequestSignerTest, SignsWithTheSecretInUseAtEachRequest) {
+  common::FakeClock clock;
+  Credentials credentials("ak-1", "old-secret");
+  RequestSigner signer({"x-authing"}, &credentials, &clock);
+  auto signature_with = [&](const std::string& secret) {
+    HeaderList headers;
+    signer.Sign("GET", "/p", {}, &headers);
+    HeaderList signed_part;
+    std::string authorization;
+    for (const auto& kv : headers) {
+      if (kv.first == "Authorization") {
+        authorization = kv.second;
+      } else {
+        signed_part.push_back(kv);
+      }
+    }
+    return authorization ==
+           "authing ak-1:" +
+               HmacSha1Base64(secret, StringToSign("GET", signed_part, "x-authing", "/p", {}));
+  };
+  EXPECT_TRUE(signature_with("old-secret"));
+  credentials.SetSecret("new-secret");
+  EXPECT_TRUE(signature_with("new-secret"));
+  EXPECT_FALSE(signature_with("old-secret"));
 }
 
 }  // namespace

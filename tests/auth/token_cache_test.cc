@@ -292,6 +292,130 @@ TEST_F(TokenCacheTest, NoDeadlineLeftGivesDeadlineExceeded) {
   EXPECT_EQ(token.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// --- replacement (secret rotation) and the token age gauge ---------------------------------------
+
+TEST_F(TokenCacheTest, FailedReplacementKeepsTheTokenAndTheSchedule) {
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  const auto refresh_due = cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+
+  bool switched = false;
+  absl::Status status = cache->FetchReplacement(
+      [](common::TimePoint) -> absl::StatusOr<FetchedToken> {
+        return absl::UnavailableError("token endpoint refused the access key: statusCode 401");
+      },
+      [&switched] { switched = true; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(switched);
+  auto token = cache->Get(Later());  // at once: the old token is still usable
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ((*token)->access_token, "token-1");
+  EXPECT_EQ(cache->RunDueFetch(), refresh_due);  // no backoff: the cache itself is healthy
+  EXPECT_EQ(fetcher_.calls, 1);
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "failure"}}), 1u);
+}
+
+TEST_F(TokenCacheTest, SuccessfulReplacementSwapsTheTokenAndReschedules) {
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+
+  clock_.Advance(seconds(30));
+  bool switched = false;
+  common::TimePoint deadline_seen{};
+  absl::Status status = cache->FetchReplacement(
+      [&deadline_seen](common::TimePoint deadline) -> absl::StatusOr<FetchedToken> {
+        deadline_seen = deadline;
+        return FetchedToken{"rotated-token", seconds(100)};
+      },
+      [&switched] { switched = true; });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(switched);
+  EXPECT_EQ(deadline_seen, clock_.Now() + TokenCacheOptions{}.fetch_timeout);
+  auto token = cache->Get(Later());
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ((*token)->access_token, "rotated-token");
+  EXPECT_EQ(cache->token_obtained_at(), clock_.Now());
+  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(80));  // the new token's refresh time
+  EXPECT_EQ(fetcher_.calls, 1);
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "success"}}), 2u);
+}
+
+TEST_F(TokenCacheTest, ReplacementWaitsForAFetchInFlight) {
+  auto cache = MakeCache();
+  std::promise<void> release;
+  fetcher_.gate = release.get_future().share();
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  auto refresher = std::async(std::launch::async, [&] { return cache->RunDueFetch(); });
+  for (int i = 0; i < 5000 && fetcher_.calls < 1; ++i) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_EQ(fetcher_.calls, 1);  // the refresher's fetch is held open
+
+  std::atomic<bool> first_fetch_done_before{false};
+  auto replacement = std::async(std::launch::async, [&] {
+    return cache->FetchReplacement(
+        [&](common::TimePoint) -> absl::StatusOr<FetchedToken> {
+          first_fetch_done_before = cache->token_obtained_at().has_value();
+          return FetchedToken{"rotated-token", seconds(100)};
+        },
+        [] {});
+  });
+  release.set_value();
+  refresher.get();
+  ASSERT_TRUE(replacement.get().ok());
+  EXPECT_TRUE(first_fetch_done_before);  // never two fetches at once
+  ASSERT_TRUE(caller.get().ok());
+  EXPECT_EQ((*cache->Get(Later()))->access_token, "rotated-token");
+}
+
+TEST_F(TokenCacheTest, CallerWaitingOnAFailedReplacementGetsItsOwnFetch) {
+  auto cache = MakeCache();  // cold: no token
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<bool> replacement_started{false};
+  auto replacement = std::async(std::launch::async, [&] {
+    return cache->FetchReplacement(
+        [&](common::TimePoint) -> absl::StatusOr<FetchedToken> {
+          replacement_started = true;
+          gate.wait();
+          return absl::UnavailableError("refused");
+        },
+        [] {});
+  });
+  for (int i = 0; i < 5000 && !replacement_started; ++i) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(replacement_started);
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  release.set_value();
+  EXPECT_FALSE(replacement.get().ok());
+  cache->RunDueFetch();  // the fetch the caller now needs
+  auto token = caller.get();
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ((*token)->access_token, "token-1");
+}
+
+TEST_F(TokenCacheTest, TokenAgeIsComputedWhenScraped) {
+  auto cache = MakeCache();
+  EXPECT_EQ(cache->token_obtained_at(), std::nullopt);
+  EXPECT_EQ(metrics_.RenderPrometheus().find("\ngenauth_token_age_seconds "), std::string::npos);
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+  clock_.Advance(milliseconds(12500));
+  EXPECT_NE(metrics_.RenderPrometheus().find("\ngenauth_token_age_seconds 12.5\n"),
+            std::string::npos)
+      << metrics_.RenderPrometheus();
+  cache.reset();  // the gauge goes with the cache
+  EXPECT_EQ(metrics_.RenderPrometheus().find("\ngenauth_token_age_seconds "), std::string::npos);
+}
+
 TEST_F(TokenCacheTest, PrefetchFetchesAtStartWithRealThread) {
   // The one test with the refresher thread: it must fetch without any caller asking.
   TokenCacheOptions options;

@@ -90,6 +90,9 @@ TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
   EXPECT_EQ(c.worker_threads, 32);
   EXPECT_EQ(c.max_queued_calls, 256);
   EXPECT_EQ(c.shutdown_grace, std::chrono::milliseconds(10000));
+  EXPECT_EQ(c.admin_listen, "127.0.0.1:9464");
+  EXPECT_EQ(c.grpc_socket_mode, 0660u);
+  EXPECT_EQ(c.secret_poll_interval, std::chrono::milliseconds(10000));
 }
 
 TEST(ConfigTest, EmptyEnvironmentValuesCountAsUnset) {
@@ -215,7 +218,26 @@ INSTANTIATE_TEST_SUITE_P(
         HappyCase{"SIDECAR_SHUTDOWN_GRACE", "0s",
                   [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(0)); }},
         HappyCase{"SIDECAR_SHUTDOWN_GRACE", "10m",
-                  [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(600000)); }}));
+                  [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(600000)); }},
+        HappyCase{"SIDECAR_ADMIN_LISTEN", "0.0.0.0:9090",
+                  [](const Config& c) { EXPECT_EQ(c.admin_listen, "0.0.0.0:9090"); }},
+        HappyCase{"SIDECAR_ADMIN_LISTEN", "[::1]:0",
+                  [](const Config& c) { EXPECT_EQ(c.admin_listen, "[::1]:0"); }},
+        HappyCase{"SIDECAR_ADMIN_LISTEN", "off",
+                  [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
+        HappyCase{"SIDECAR_ADMIN_LISTEN", "OFF",
+                  [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
+        HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0600",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0600u); }},
+        HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "666",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0666u); }},
+        HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0",
+                  [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0u); }},
+        HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "30s",
+                  [](const Config& c) { EXPECT_EQ(c.secret_poll_interval, milliseconds(30000)); }},
+        HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "1h", [](const Config& c) {
+                    EXPECT_EQ(c.secret_poll_interval, milliseconds(3600000));
+                  }}));
 
 TEST(ConfigTest, FlagsOverrideEnvironment) {
   Fixture f;
@@ -340,11 +362,19 @@ TEST(ConfigTest, SecretFlagValueMayStartWithDashes) {
 TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
   Fixture f;
   f.env = {
-      {"GENAUTH_HOST", "ftp://x"},          {"GENAUTH_ACCESS_KEY_ID", "has space"},
-      {"GENAUTH_HEADER_PREFIX", "x-other"}, {"GENAUTH_LANG", "fr-FR"},
-      {"SIDECAR_GRPC_LISTEN", "nowhere"},   {"SIDECAR_LOG_LEVEL", "verbose"},
-      {"SIDECAR_MAX_ATTEMPTS", "abc"},      {"SIDECAR_WORKER_THREADS", "0"},
-      {"SIDECAR_DEFAULT_TIMEOUT", "10"},    {"SIDECAR_SHUTDOWN_GRACE", "11m"},
+      {"GENAUTH_HOST", "ftp://x"},
+      {"GENAUTH_ACCESS_KEY_ID", "has space"},
+      {"GENAUTH_HEADER_PREFIX", "x-other"},
+      {"GENAUTH_LANG", "fr-FR"},
+      {"SIDECAR_GRPC_LISTEN", "nowhere"},
+      {"SIDECAR_LOG_LEVEL", "verbose"},
+      {"SIDECAR_MAX_ATTEMPTS", "abc"},
+      {"SIDECAR_WORKER_THREADS", "0"},
+      {"SIDECAR_DEFAULT_TIMEOUT", "10"},
+      {"SIDECAR_SHUTDOWN_GRACE", "11m"},
+      {"SIDECAR_GRPC_SOCKET_MODE", "999"},
+      {"SIDECAR_ADMIN_LISTEN", "everywhere"},
+      {"SIDECAR_SECRET_POLL_INTERVAL", "-1s"},
   };
   f.args = {"--sidecar-max-queued-calls=-1"};
   ParseResult r = f.Parse();
@@ -356,19 +386,22 @@ TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
       "GENAUTH_HEADER_PREFIX",
       "GENAUTH_LANG",
       "SIDECAR_GRPC_LISTEN",
+      "SIDECAR_GRPC_SOCKET_MODE",
       "SIDECAR_LOG_LEVEL",
+      "SIDECAR_ADMIN_LISTEN",
       "SIDECAR_DEFAULT_TIMEOUT",
       "SIDECAR_MAX_ATTEMPTS",
       "SIDECAR_WORKER_THREADS",
       "SIDECAR_MAX_QUEUED_CALLS",
       "SIDECAR_SHUTDOWN_GRACE",
+      "SIDECAR_SECRET_POLL_INTERVAL",
   };
   ASSERT_THAT(r.errors, SizeIs(expected.size())) << JoinErrors(r);
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_THAT(r.errors[i], HasSubstr(expected[i])) << i;
   }
-  EXPECT_EQ(r.errors[8], "SIDECAR_MAX_ATTEMPTS=\"abc\": expected a whole number from 1 to 10");
-  EXPECT_EQ(r.errors[10],
+  EXPECT_EQ(r.errors[10], "SIDECAR_MAX_ATTEMPTS=\"abc\": expected a whole number from 1 to 10");
+  EXPECT_EQ(r.errors[12],
             "SIDECAR_MAX_QUEUED_CALLS=\"-1\" (from --sidecar-max-queued-calls): expected a whole "
             "number from 0 to 100000");
 }
@@ -533,6 +566,42 @@ TEST(ConfigTest, UnixSocketPathLengthIsChecked) {
   MustParse(f);
 }
 
+TEST(ConfigTest, BadAdminListenAddresses) {
+  for (const char* listen : {"9464", ":9464", "localhost", "unix:/run/admin.sock", "example.com:80",
+                             "127.0.0.1:65536", "no", "[::1]"}) {
+    Fixture f;
+    f.env["SIDECAR_ADMIN_LISTEN"] = listen;
+    EXPECT_THAT(OnlyError(f), AllOf(HasSubstr("SIDECAR_ADMIN_LISTEN="), HasSubstr("or off")))
+        << listen;
+  }
+}
+
+TEST(ConfigTest, AdminListenMustDifferFromGrpcListen) {
+  Fixture f;
+  f.env["SIDECAR_GRPC_LISTEN"] = "127.0.0.1:9000";
+  f.env["SIDECAR_ADMIN_LISTEN"] = "127.0.0.1:9000";
+  EXPECT_THAT(OnlyError(f), HasSubstr("other than SIDECAR_GRPC_LISTEN"));
+  f.env["SIDECAR_GRPC_LISTEN"] = "127.0.0.1:0";  // two free ports, whatever they are
+  f.env["SIDECAR_ADMIN_LISTEN"] = "127.0.0.1:0";
+  MustParse(f);
+}
+
+TEST(ConfigTest, EmptyAdminListenMeansTheDefault) {
+  Fixture f;
+  f.env["SIDECAR_ADMIN_LISTEN"] = "";
+  EXPECT_EQ(MustParse(f).admin_listen, "127.0.0.1:9464");
+}
+
+TEST(ConfigTest, BadSocketModes) {
+  for (const char* mode : {"0800", "1777", "4660", "00660", "rw-rw----", "-660", "0x1b6", "6 60"}) {
+    Fixture f;
+    f.env["SIDECAR_GRPC_SOCKET_MODE"] = mode;
+    EXPECT_THAT(OnlyError(f),
+                AllOf(HasSubstr("SIDECAR_GRPC_SOCKET_MODE="), HasSubstr("octal file mode")))
+        << mode;
+  }
+}
+
 TEST(ConfigTest, EmptyListenAddressIsAnError) {
   Fixture f;
   f.env["SIDECAR_GRPC_LISTEN"] = "";
@@ -563,6 +632,9 @@ TEST(ConfigTest, BadDurations) {
            {"SIDECAR_RETRY_MAX_DELAY", "1d"},
            {"SIDECAR_SHUTDOWN_GRACE", "10m1s"},
            {"SIDECAR_SHUTDOWN_GRACE", "601s"},
+           {"SIDECAR_SECRET_POLL_INTERVAL", "0s"},
+           {"SIDECAR_SECRET_POLL_INTERVAL", "61m"},
+           {"SIDECAR_SECRET_POLL_INTERVAL", "often"},
        }) {
     Fixture f;
     f.env[c.env] = c.value;
@@ -648,13 +720,28 @@ TEST(ConfigTest, ErrorValuesAreEscapedOntoOneLine) {
 
 TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
   const std::string usage = Usage();
-  for (const char* name :
-       {"GENAUTH_HOST", "GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET",
-        "GENAUTH_ACCESS_KEY_SECRET_FILE", "GENAUTH_TENANT_ID", "GENAUTH_HEADER_PREFIX",
-        "GENAUTH_LANG", "GENAUTH_CA_FILE", "GENAUTH_ALLOW_INSECURE_HTTP", "SIDECAR_GRPC_LISTEN",
-        "SIDECAR_LOG_LEVEL", "SIDECAR_DEFAULT_TIMEOUT", "SIDECAR_ATTEMPT_TIMEOUT",
-        "SIDECAR_MAX_ATTEMPTS", "SIDECAR_RETRY_BASE_DELAY", "SIDECAR_RETRY_MAX_DELAY",
-        "SIDECAR_WORKER_THREADS", "SIDECAR_MAX_QUEUED_CALLS", "SIDECAR_SHUTDOWN_GRACE"}) {
+  for (const char* name : {"GENAUTH_HOST",
+                           "GENAUTH_ACCESS_KEY_ID",
+                           "GENAUTH_ACCESS_KEY_SECRET",
+                           "GENAUTH_ACCESS_KEY_SECRET_FILE",
+                           "GENAUTH_TENANT_ID",
+                           "GENAUTH_HEADER_PREFIX",
+                           "GENAUTH_LANG",
+                           "GENAUTH_CA_FILE",
+                           "GENAUTH_ALLOW_INSECURE_HTTP",
+                           "SIDECAR_GRPC_LISTEN",
+                           "SIDECAR_LOG_LEVEL",
+                           "SIDECAR_DEFAULT_TIMEOUT",
+                           "SIDECAR_ATTEMPT_TIMEOUT",
+                           "SIDECAR_MAX_ATTEMPTS",
+                           "SIDECAR_RETRY_BASE_DELAY",
+                           "SIDECAR_RETRY_MAX_DELAY",
+                           "SIDECAR_WORKER_THREADS",
+                           "SIDECAR_MAX_QUEUED_CALLS",
+                           "SIDECAR_SHUTDOWN_GRACE",
+                           "SIDECAR_ADMIN_LISTEN",
+                           "SIDECAR_GRPC_SOCKET_MODE",
+                           "SIDECAR_SECRET_POLL_INTERVAL"}) {
     std::string flag = "--";
     for (const char* p = name; *p != '\0'; ++p) {
       flag += *p == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
@@ -662,8 +749,9 @@ TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
     EXPECT_THAT(usage, HasSubstr(std::string(name) + " ")) << name;
     EXPECT_THAT(usage, HasSubstr(flag + " ")) << flag;
   }
-  for (const char* default_text : {"https://api.genauth.ai", "x-authing", "zh-CN",
-                                   "127.0.0.1:50051", "10s", "100ms", "2s", "256", "--help"}) {
+  for (const char* default_text :
+       {"https://api.genauth.ai", "x-authing", "zh-CN", "127.0.0.1:50051", "10s", "100ms", "2s",
+        "256", "--help", "127.0.0.1:9464", "0660"}) {
     EXPECT_THAT(usage, HasSubstr(default_text));
   }
   size_t start = 0;

@@ -84,7 +84,7 @@ start_sidecar() {
   local scheme=$1 log="$WORK/sidecar-$1.log" pid status
   SIDECAR_PORT=""
   GENAUTH_HOST="$EMULATOR" GENAUTH_ACCESS_KEY_ID="$KEY_ID" GENAUTH_ACCESS_KEY_SECRET="$KEY_SECRET" \
-  GENAUTH_AUTH_SCHEME="$scheme" SIDECAR_GRPC_LISTEN=127.0.0.1:0 \
+  GENAUTH_AUTH_SCHEME="$scheme" SIDECAR_GRPC_LISTEN=127.0.0.1:0 SIDECAR_ADMIN_LISTEN=off \
     "$BIN/genauth-sidecar" >"$log" 2>&1 &
   pid=$!
   PIDS+=("$pid")

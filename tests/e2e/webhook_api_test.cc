@@ -348,7 +348,7 @@ class SignatureSchemeTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(SignatureSchemeTest, EveryRpcIsSignedAndAccepted) {
   const std::string prefix = GetParam();
   SidecarHarness h;
-  h.sidecar_options().signature = auth::RequestSignerOptions{kKeyId, kKeySecret, prefix};
+  h.sidecar_options().signature = auth::RequestSignerOptions{prefix};
   h.sidecar_options().client.header_prefix = prefix;
   h.Start();
 
@@ -413,7 +413,8 @@ INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest,
 
 TEST(SignatureSchemeErrorsTest, AWrongSecretIsUnauthenticatedWithGenAuthsApiCode) {
   SidecarHarness h;
-  h.sidecar_options().signature = auth::RequestSignerOptions{kKeyId, "not-the-secret", "x-authing"};
+  h.sidecar_options().signature = auth::RequestSignerOptions{"x-authing"};
+  h.sidecar_options().access_key_secret = "not-the-secret";
   h.Start();
   v1::TriggerWebhookRequest trigger;
   trigger.set_webhook_id(kWebhookId);

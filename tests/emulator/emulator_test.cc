@@ -213,6 +213,18 @@ TEST_F(EmulatorTest, RevokedTokensGet401AndNewTokensWork) {
   EXPECT_EQ(Body(Trigger({{"webhookId", "w"}}, Token()))["statusCode"], 404);
 }
 
+// A rotated secret: only the new one gets tokens, and a token issued before stays valid.
+TEST_F(EmulatorTest, RotatedSecretGetsTokensAndEarlierTokensStayValid) {
+  std::string old_token = Token();
+  emulator_.SetAccessKeySecret("rotated-secret");
+  EXPECT_EQ(Body(RequestToken("test-key-id", "test-key-secret"))["statusCode"], 401);
+  json body = Body(RequestToken("test-key-id", "rotated-secret"));
+  ASSERT_EQ(body["statusCode"], 200) << body;
+  const std::string new_token = body["data"]["access_token"].get<std::string>();
+  EXPECT_EQ(Body(Trigger({{"webhookId", "w"}}, old_token))["statusCode"], 404);  // authorized
+  EXPECT_EQ(Body(Trigger({{"webhookId", "w"}}, new_token))["statusCode"], 404);
+}
+
 class ExpiredTokenTest : public EmulatorTest {
  protected:
   ExpiredTokenTest() : EmulatorTest(Options()) {}

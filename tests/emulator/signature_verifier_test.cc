@@ -203,6 +203,12 @@ TEST_F(SignatureVerifierTest, AcceptsAFreshSignatureOnceAndBothSchemeSpellings) 
   EXPECT_FALSE(verifier_.Verify(Signed(now_, "c", kSecret, "AUTHING"), now_));
 }
 
+TEST_F(SignatureVerifierTest, AfterARotationAcceptsOnlyTheNewSecret) {
+  verifier_.SetAccessKeySecret("rotated-secret");
+  EXPECT_EQ(Code(verifier_.Verify(Signed(now_, "a"), now_)), kApiCodeBadSignature);
+  EXPECT_FALSE(verifier_.Verify(Signed(now_, "b", "rotated-secret"), now_));
+}
+
 TEST_F(SignatureVerifierTest, AllowsFifteenMinutesOfSkewEitherWay) {
   const auto skew = SignatureVerifier::kMaxClockSkew;
   EXPECT_FALSE(verifier_.Verify(Signed(now_ - skew, "a"), now_));

@@ -32,7 +32,9 @@ SidecarHarness::SidecarHarness(HarnessOptions options)
   o.listen_address = "127.0.0.1:0";
   o.transport.base_url =
       options_.upstream_override.empty() ? emulator_->base_url() : options_.upstream_override;
-  o.token_fetcher = {kKeyId, kKeySecret, "x-authing", "en-US", "genauth-sidecar:test"};
+  o.access_key_id = kKeyId;
+  o.access_key_secret = kKeySecret;
+  o.token_fetcher = {"x-authing", "en-US", "genauth-sidecar:test"};
   o.token_cache.fallback_userpool_id = kKeyId;
   o.token_cache.prefetch = options_.prefetch;
   o.token_cache.retry_base_delay = std::chrono::milliseconds(20);
