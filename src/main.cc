@@ -43,11 +43,16 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
   o.client.retry.max_attempts = c.max_attempts;
   o.client.retry.base_delay = c.retry_base_delay;
   o.client.retry.max_delay = c.retry_max_delay;
+  o.client.retry_budget.ratio = c.retry_budget_percent / 100.0;
+  o.client.retry_budget.min_retries = c.retry_budget_min_retries;
+  o.client.circuit_breaker.failure_threshold = c.breaker_failures;
+  o.client.circuit_breaker.open_duration = c.breaker_open_time;
   o.client.attempt_timeout = c.attempt_timeout;
   o.handler.default_timeout = c.default_timeout;
   o.worker_threads = static_cast<size_t>(c.worker_threads);
   o.max_queued_calls = static_cast<size_t>(c.max_queued_calls);
   o.shutdown_grace = c.shutdown_grace;
+  o.drain_delay = c.drain_delay;
   return o;
 }
 
@@ -76,6 +81,10 @@ int main(int argc, char** argv, char** envp) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write to a connection GenAuth already closed (a pooled keep-alive connection, or TLS) must
+  // fail that attempt with EPIPE, not kill the sidecar: httplib and OpenSSL write with plain
+  // send().
+  signal(SIGPIPE, SIG_IGN);
 
   auto logger = genauth::observability::JsonLogger::Stdout(
       genauth::observability::ParseLogLevel(config.log_level));

@@ -44,6 +44,11 @@ constexpr std::string_view kRetryMaxDelay = "SIDECAR_RETRY_MAX_DELAY";
 constexpr std::string_view kWorkerThreads = "SIDECAR_WORKER_THREADS";
 constexpr std::string_view kMaxQueuedCalls = "SIDECAR_MAX_QUEUED_CALLS";
 constexpr std::string_view kShutdownGrace = "SIDECAR_SHUTDOWN_GRACE";
+constexpr std::string_view kDrainDelay = "SIDECAR_DRAIN_DELAY";
+constexpr std::string_view kRetryBudgetPercent = "SIDECAR_RETRY_BUDGET_PERCENT";
+constexpr std::string_view kRetryBudgetMinRetries = "SIDECAR_RETRY_BUDGET_MIN_RETRIES";
+constexpr std::string_view kBreakerFailures = "SIDECAR_BREAKER_FAILURES";
+constexpr std::string_view kBreakerOpenTime = "SIDECAR_BREAKER_OPEN_TIME";
 
 enum class Kind {
   kText,    // echoed in errors
@@ -133,6 +138,25 @@ const Setting kSettings[] = {
      "Calls that may wait for a worker before new ones are turned away (0 to 100000)."},
     {kShutdownGrace, Kind::kText, [](const Config& c) { return FormatMillis(c.shutdown_grace); },
      "Time in-flight calls get to finish on shutdown (0 to 10m)."},
+    {kDrainDelay, Kind::kText, [](const Config& c) { return FormatMillis(c.drain_delay); },
+     "On SIGTERM: how long health reports NOT_SERVING (and /readyz 503) while calls are still "
+     "served, before new calls are refused with UNAVAILABLE (0 to 1m)."},
+    {kRetryBudgetPercent, Kind::kText,
+     [](const Config& c) { return std::to_string(c.retry_budget_percent); },
+     "Retry budget: retries allowed per 100 calls over the last 10 s (0 to 1000); beyond it "
+     "failures are returned without retrying, so a failing GenAuth sees at most ~1.2x the calls."},
+    {kRetryBudgetMinRetries, Kind::kText,
+     [](const Config& c) { return std::to_string(c.retry_budget_min_retries); },
+     "Retries allowed in any 10 s whatever the traffic, so that a quiet sidecar can retry "
+     "(0 to 100000)."},
+    {kBreakerFailures, Kind::kText,
+     [](const Config& c) { return std::to_string(c.breaker_failures); },
+     "Consecutive failed attempts (nothing sent, no reply, broken reply, 5xx) that open the "
+     "circuit breaker (0 turns it off; at most 1000)."},
+    {kBreakerOpenTime, Kind::kText,
+     [](const Config& c) { return FormatMillis(c.breaker_open_time); },
+     "How long an open circuit breaker answers UNAVAILABLE at once before one probe call may go "
+     "(over 0, at most 10m)."},
 };
 
 std::string Lower(std::string_view s) {
@@ -739,6 +763,11 @@ void ParseCalls(Parser& p, Config& config) {
   ParseIntSetting(p, kWorkerThreads, 1, 1024, &config.worker_threads);
   ParseIntSetting(p, kMaxQueuedCalls, 0, 100000, &config.max_queued_calls);
   ParseDurationSetting(p, kShutdownGrace, {true, kTenMinutes, "10m"}, &config.shutdown_grace);
+  ParseDurationSetting(p, kDrainDelay, {true, std::chrono::minutes(1), "1m"}, &config.drain_delay);
+  ParseIntSetting(p, kRetryBudgetPercent, 0, 1000, &config.retry_budget_percent);
+  ParseIntSetting(p, kRetryBudgetMinRetries, 0, 100000, &config.retry_budget_min_retries);
+  ParseIntSetting(p, kBreakerFailures, 0, 1000, &config.breaker_failures);
+  ParseDurationSetting(p, kBreakerOpenTime, {false, kTenMinutes, "10m"}, &config.breaker_open_time);
   ParseDurationSetting(p, kSecretPollInterval, {false, kHour, "1h"}, &config.secret_poll_interval);
 }
 

@@ -52,6 +52,13 @@ struct Config {
   int worker_threads = 32;                          // SIDECAR_WORKER_THREADS: 1..1024
   int max_queued_calls = 256;                       // SIDECAR_MAX_QUEUED_CALLS: 0..100000
   std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE
+  std::chrono::milliseconds drain_delay{1000};  // SIDECAR_DRAIN_DELAY: NOT_SERVING, still serving
+
+  // --- protecting GenAuth ---
+  int retry_budget_percent = 20;  // SIDECAR_RETRY_BUDGET_PERCENT: retries per 100 calls, 0..1000
+  int retry_budget_min_retries = 10;  // SIDECAR_RETRY_BUDGET_MIN_RETRIES: per 10 s, 0..100000
+  int breaker_failures = 5;           // SIDECAR_BREAKER_FAILURES: consecutive; 0 = no breaker
+  std::chrono::milliseconds breaker_open_time{5000};  // SIDECAR_BREAKER_OPEN_TIME
 };
 
 // Where settings come from. Injectable so tests never touch the real environment.

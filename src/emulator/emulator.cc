@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <limits>
 #include <string_view>
 #include <utility>
 
+#include "emulator/connection_drop.h"
 #include "emulator/json_fields.h"
 #include "emulator/random_id.h"
 
@@ -182,6 +184,9 @@ bool Emulator::Start() {
     server_ = std::make_unique<httplib::Server>();
   }
   if (!server_->is_valid()) return false;
+  // Fault modes write to connections they broke (and clients hang up early); a write to a closed
+  // socket must fail with EPIPE rather than kill the process hosting the emulator.
+  std::signal(SIGPIPE, SIG_IGN);
 
   const size_t threads = static_cast<size_t>(std::max(1, options_.worker_threads));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -283,6 +288,17 @@ size_t Emulator::PendingFaults(const std::string& path) const {
 void Emulator::ClearFaults() {
   std::lock_guard<std::mutex> lock(mu_);
   faults_.clear();
+  chaos_ = Chaos{};
+}
+
+void Emulator::SetChaos(Chaos chaos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  chaos_ = std::move(chaos);
+}
+
+std::map<std::string, size_t> Emulator::ChaosInjected() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return chaos_injected_;
 }
 
 void Emulator::RevokeAllTokens() {
@@ -338,17 +354,27 @@ void Emulator::Wait(std::chrono::milliseconds duration) {
   stop_cv_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
+bool Emulator::stopping() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  return stopping_;
+}
+
 void Emulator::Dispatch(const httplib::Request& req, httplib::Response& res) {
   const std::string& path = req.path;
   if (path.rfind(kControlPrefix, 0) == 0) {
     HandleControl(req, res);
     return;
   }
-  // Recorded before any fault so that tests count attempts, failed ones included.
-  Record(req, path);
+  // Recorded before any fault is applied so that tests count attempts, failed ones included.
   std::optional<Fault> fault = PopFault(path);
+  Record(req, path, fault ? FaultLabel(*fault) : std::string());
   Wait(options_.latency + (fault ? fault->delay : std::chrono::milliseconds::zero()));
   const std::string request_id = RandomHex(16);
+  if (fault && fault->drop_connection) {
+    // The reply httplib then tries to write fails on the shut socket (SIGPIPE is ignored).
+    if (!DropConnection(req.local_port, req.remote_port)) res.status = 599;
+    return;
+  }
   if (fault && !fault->pass_through) {
     ApplyFault(*fault, request_id, res);
     return;
@@ -371,7 +397,7 @@ void Emulator::Dispatch(const httplib::Request& req, httplib::Response& res) {
             request_id);
 }
 
-void Emulator::Record(const httplib::Request& req, const std::string& path) {
+void Emulator::Record(const httplib::Request& req, const std::string& path, std::string fault) {
   RecordedRequest record;
   record.method = req.method;
   record.path = path;
@@ -379,6 +405,7 @@ void Emulator::Record(const httplib::Request& req, const std::string& path) {
   record.headers = LowerCasedHeaders(req);
   record.body = req.body;
   record.received_at = std::chrono::steady_clock::now();
+  record.fault = std::move(fault);
   if (auto it = record.headers.find("authorization"); it != record.headers.end()) {
     record.auth_scheme = AuthScheme(it->second);
   }
@@ -394,7 +421,19 @@ void Emulator::Record(const httplib::Request& req, const std::string& path) {
 std::optional<Fault> Emulator::PopFault(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = faults_.find(path);
-  if (it == faults_.end() || it->second.empty()) return std::nullopt;
+  if (it == faults_.end() || it->second.empty()) {
+    if (chaos_.probability <= 0 || chaos_.faults.empty()) return std::nullopt;
+    if (!chaos_.paths.empty() &&
+        std::find(chaos_.paths.begin(), chaos_.paths.end(), path) == chaos_.paths.end()) {
+      return std::nullopt;
+    }
+    if (std::uniform_real_distribution<double>(0, 1)(chaos_random_) >= chaos_.probability) {
+      return std::nullopt;
+    }
+    ++chaos_injected_[path];
+    return chaos_
+        .faults[std::uniform_int_distribution<size_t>(0, chaos_.faults.size() - 1)(chaos_random_)];
+  }
   Fault fault = std::move(it->second.front());
   it->second.pop_front();
   if (it->second.empty()) faults_.erase(it);
@@ -424,6 +463,18 @@ void Emulator::ApplyFault(const Fault& fault, const std::string& request_id,
                                if (offset < half)
                                  sink.write(shared_body->data() + offset, half - offset);
                                return false;
+                             });
+    return;
+  }
+  if (fault.trickle_interval.count() > 0 && !body.empty()) {
+    auto shared_body = std::make_shared<const std::string>(std::move(body));
+    res.set_content_provider(shared_body->size(), fault.content_type,
+                             [this, shared_body, interval = fault.trickle_interval](
+                                 size_t offset, size_t, httplib::DataSink& sink) {
+                               Wait(interval);
+                               if (stopping()) return false;
+                               sink.write(shared_body->data() + offset, 1);
+                               return true;
                              });
     return;
   }
@@ -523,6 +574,7 @@ nlohmann::json Emulator::RequestsAsJson(const std::string& path) const {
                     {"headers", request.headers},
                     {"body", request.body},
                     {"authScheme", request.auth_scheme},
+                    {"fault", request.fault},
                     {"atMs", std::chrono::duration_cast<std::chrono::milliseconds>(
                                  request.received_at - created_at_)
                                  .count()}});
@@ -570,6 +622,17 @@ void Emulator::HandleControl(const httplib::Request& req, httplib::Response& res
       }
     }
     SendControl(res, 200, pending);
+  } else if (post && name == "chaos") {
+    std::string error = "body is not JSON";
+    json body = ParseJson(req.body);
+    std::optional<Chaos> chaos = body.is_discarded() ? std::nullopt : ChaosFromJson(body, &error);
+    if (!chaos) {
+      SendControlError(res, 400, error);
+      return;
+    }
+    const double probability = chaos->probability;
+    SetChaos(std::move(*chaos));
+    SendControl(res, 200, json{{"probability", probability}});
   } else if (get && name == "requests") {
     SendControl(res, 200, RequestsAsJson(req.get_param_value("path")));
   } else if (post && name == "revoke-tokens") {
@@ -595,7 +658,10 @@ void Emulator::HandleControl(const httplib::Request& req, httplib::Response& res
       for (const auto& [path, count] : request_counts_) counts[path] = count;
       tokens_issued = issued_order_.size();
     }
-    SendControl(res, 200, json{{"tokensIssued", tokens_issued}, {"requests", counts}});
+    json injected = json::object();
+    for (const auto& [path, count] : ChaosInjected()) injected[path] = count;
+    SendControl(res, 200,
+                json{{"tokensIssued", tokens_issued}, {"requests", counts}, {"chaos", injected}});
   } else {
     SendControlError(res, 404, "no such control endpoint: " + req.method + " " + req.path);
   }

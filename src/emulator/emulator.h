@@ -25,6 +25,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -82,6 +83,9 @@ struct RecordedRequest {
   // The scheme the Authorization header claims, whether or not it verified: "token" (Bearer),
   // "signature" (authing/GenAuth AK:signature) or "" (none or unrecognised).
   std::string auth_scheme;
+  // The fault applied instead of (or, when only delayed, before) the normal answer: FaultLabel().
+  // Empty when the request was handled normally.
+  std::string fault;
 };
 
 // Thread-safe: every public method except Start() and Stop() (the owner's) may be called from any
@@ -114,6 +118,11 @@ class Emulator {
   // in order; when the queue is empty, requests are handled normally.
   void ScriptFaults(const std::string& path, std::vector<Fault> faults);
   size_t PendingFaults(const std::string& path) const;
+  // Random faults from now on (scripted ones still come first); probability 0 turns them off.
+  void SetChaos(Chaos chaos);
+  // Faults chosen by chaos so far, by path.
+  std::map<std::string, size_t> ChaosInjected() const;
+  // Forgets scripted faults and turns chaos off.
   void ClearFaults();
 
   // Every token issued so far now gets a 401 envelope; tokens issued later are valid.
@@ -142,11 +151,12 @@ class Emulator {
   };
 
   void Dispatch(const httplib::Request& req, httplib::Response& res);
-  void Record(const httplib::Request& req, const std::string& path);
+  void Record(const httplib::Request& req, const std::string& path, std::string fault);
   std::optional<Fault> PopFault(const std::string& path);
   void ApplyFault(const Fault& fault, const std::string& request_id, httplib::Response& res);
   // Sleeps for `duration` unless Stop() comes first.
   void Wait(std::chrono::milliseconds duration);
+  bool stopping();  // Stop() has begun
 
   struct AuthFailure {
     std::string message;   // why, without secrets
@@ -181,12 +191,15 @@ class Emulator {
   bool started_ = false;
 
   mutable std::mutex mu_;
-  std::deque<RecordedRequest> requests_;                 // guarded by mu_
-  std::map<std::string, size_t> request_counts_;         // path -> count; guarded by mu_
-  std::map<std::string, std::deque<Fault>> faults_;      // guarded by mu_
-  std::unordered_map<std::string, IssuedToken> tokens_;  // guarded by mu_
-  std::vector<std::string> issued_order_;                // guarded by mu_
-  std::string access_key_secret_;                        // guarded by mu_
+  std::deque<RecordedRequest> requests_;                  // guarded by mu_
+  std::map<std::string, size_t> request_counts_;          // path -> count; guarded by mu_
+  std::map<std::string, std::deque<Fault>> faults_;       // guarded by mu_
+  Chaos chaos_;                                           // guarded by mu_
+  std::map<std::string, size_t> chaos_injected_;          // guarded by mu_
+  std::mt19937_64 chaos_random_{std::random_device{}()};  // guarded by mu_
+  std::unordered_map<std::string, IssuedToken> tokens_;   // guarded by mu_
+  std::vector<std::string> issued_order_;                 // guarded by mu_
+  std::string access_key_secret_;                         // guarded by mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -42,7 +42,8 @@ endpoints, token or AK/SK signature authentication), with scripted faults.
   --verbose                   log one line per request (method, path, status) to stderr
   --help                      this text
 
-Control endpoints (not recorded): POST|GET /_emulator/faults, GET /_emulator/requests?path=,
+Control endpoints (not recorded): POST|GET /_emulator/faults, POST /_emulator/chaos (random
+faults: {"probability": 0.05, "faults": [...], "paths": [...]}), GET /_emulator/requests?path=,
 POST /_emulator/revoke-tokens, POST /_emulator/webhooks, POST /_emulator/reset,
 GET /_emulator/stats.
 )";

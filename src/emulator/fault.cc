@@ -55,7 +55,7 @@ std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* erro
     return std::nullopt;
   }
   Fault fault;
-  std::optional<int64_t> http_status, body_status, delay_ms;
+  std::optional<int64_t> http_status, body_status, delay_ms, trickle_ms;
   // One day is far beyond any test, and keeps the millisecond arithmetic far from overflow.
   constexpr int64_t kMaxDelayMs = 24 * 3600 * 1000;
   if (!ReadInt(json, "httpStatus", 100, 599, &http_status, error) ||
@@ -66,7 +66,9 @@ std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* erro
       !ReadString(json, "contentType", &fault.content_type, error) ||
       !ReadString(json, "retryAfter", &fault.retry_after, error) ||
       !ReadBool(json, "truncateBody", &fault.truncate_body, error) ||
-      !ReadBool(json, "passThrough", &fault.pass_through, error)) {
+      !ReadBool(json, "passThrough", &fault.pass_through, error) ||
+      !ReadBool(json, "dropConnection", &fault.drop_connection, error) ||
+      !ReadInt(json, "trickleMs", 0, 60000, &trickle_ms, error)) {
     return std::nullopt;
   }
   // apiCode is documented as a number (1300...) but the SDKs treat it as opaque; accept both.
@@ -78,7 +80,66 @@ std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* erro
   if (http_status) fault.http_status = static_cast<int>(*http_status);
   if (body_status) fault.body_status = static_cast<int>(*body_status);
   if (delay_ms) fault.delay = std::chrono::milliseconds(*delay_ms);
+  if (trickle_ms) fault.trickle_interval = std::chrono::milliseconds(*trickle_ms);
   return fault;
+}
+
+std::optional<Chaos> ChaosFromJson(const nlohmann::json& json, std::string* error) {
+  if (!json.is_object()) {
+    *error = "chaos must be a JSON object";
+    return std::nullopt;
+  }
+  Chaos chaos;
+  auto probability = json.find("probability");
+  if (probability == json.end() || !probability->is_number() || probability->get<double>() < 0 ||
+      probability->get<double>() > 1) {
+    *error = "probability must be a number in [0, 1]";
+    return std::nullopt;
+  }
+  chaos.probability = probability->get<double>();
+  if (auto faults = json.find("faults"); faults != json.end()) {
+    if (!faults->is_array()) {
+      *error = "faults must be an array";
+      return std::nullopt;
+    }
+    for (const nlohmann::json& item : *faults) {
+      std::optional<Fault> fault = FaultFromJson(item, error);
+      if (!fault) {
+        *error = "fault " + std::to_string(chaos.faults.size()) + ": " + *error;
+        return std::nullopt;
+      }
+      chaos.faults.push_back(std::move(*fault));
+    }
+  }
+  if (chaos.probability > 0 && chaos.faults.empty()) {
+    *error = "faults must not be empty when probability is over 0";
+    return std::nullopt;
+  }
+  if (auto paths = json.find("paths"); paths != json.end()) {
+    if (!paths->is_array()) {
+      *error = "paths must be an array of strings";
+      return std::nullopt;
+    }
+    for (const nlohmann::json& path : *paths) {
+      if (!path.is_string() || path.get<std::string>().empty() ||
+          path.get<std::string>()[0] != '/') {
+        *error = "paths must be an array of strings starting with /";
+        return std::nullopt;
+      }
+      chaos.paths.push_back(path.get<std::string>());
+    }
+  }
+  return chaos;
+}
+
+std::string FaultLabel(const Fault& fault) {
+  if (fault.drop_connection) return "drop";
+  if (fault.pass_through) return "delay";
+  if (fault.truncate_body) return "truncate";
+  if (fault.trickle_interval.count() > 0) return "trickle";
+  if (!fault.raw_body.empty()) return "raw";
+  if (fault.body_status) return "status:" + std::to_string(*fault.body_status);
+  return "http:" + std::to_string(fault.http_status);
 }
 
 nlohmann::json ApiCodeToJson(const std::string& api_code) {
@@ -97,6 +158,8 @@ nlohmann::json FaultToJson(const Fault& fault) {
   if (!fault.api_code.empty()) json["apiCode"] = ApiCodeToJson(fault.api_code);
   if (!fault.raw_body.empty()) json["rawBody"] = fault.raw_body;
   if (!fault.retry_after.empty()) json["retryAfter"] = fault.retry_after;
+  if (fault.drop_connection) json["dropConnection"] = true;
+  if (fault.trickle_interval.count() > 0) json["trickleMs"] = fault.trickle_interval.count();
   return json;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace genauth::emulator {
 
@@ -26,15 +27,36 @@ struct Fault {
   std::chrono::milliseconds delay{0};  // wait before answering (headers included)
   bool truncate_body = false;  // send headers and part of the body, then drop the connection
   bool pass_through = false;   // just delay (if any), then handle the request normally
+  // Close the connection without sending anything (after `delay`): a reset before any reply.
+  bool drop_connection = false;
+  // When over 0: send the body one byte per interval (a slow trickle; headers go at once).
+  std::chrono::milliseconds trickle_interval{0};
+};
+
+// Random faults for soak tests: each request to one of `paths` (all API paths when empty) that has
+// no scripted fault gets, with `probability`, one of `faults` chosen uniformly.
+struct Chaos {
+  double probability = 0;  // 0 turns chaos off
+  std::vector<Fault> faults;
+  std::vector<std::string> paths;
 };
 
 // Reads the control API's spelling of a fault: {httpStatus, bodyStatus, apiCode, message, rawBody,
-// contentType, retryAfter, delayMs, truncateBody, passThrough}, every member optional. nullopt with
+// contentType, retryAfter, delayMs, truncateBody, passThrough, dropConnection, trickleMs}, every
+// member optional. nullopt with
 // `*error` set when a member has the wrong type or range, or `json` is not an object.
 std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* error);
 
 // `api_code` as an envelope's apiCode value: a number when it is all digits, else the string.
 nlohmann::json ApiCodeToJson(const std::string& api_code);
+
+// Reads {probability, faults: [fault...], paths: ["/api/..."]}: probability in [0, 1], at least one
+// fault when it is over 0. nullopt with `*error` set otherwise.
+std::optional<Chaos> ChaosFromJson(const nlohmann::json& json, std::string* error);
+
+// A short name of what `fault` does, for request records: "status:503", "drop", "truncate",
+// "trickle", "raw", "delay" (pass-through) or "http:503" (a bare status, no body).
+std::string FaultLabel(const Fault& fault);
 
 // The inverse of FaultFromJson (used to list pending faults).
 nlohmann::json FaultToJson(const Fault& fault);

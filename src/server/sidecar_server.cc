@@ -11,6 +11,27 @@
 #include "server/unix_socket.h"
 
 namespace genauth::server {
+namespace {
+
+// The client's options with a log line on every circuit breaker state change.
+upstream::GenAuthClientOptions WithCircuitLog(upstream::GenAuthClientOptions options,
+                                              const observability::JsonLogger* logger) {
+  options.on_circuit_change = [logger](upstream::CircuitState from, upstream::CircuitState to,
+                                       int failures) {
+    nlohmann::json fields = {{"from", upstream::CircuitStateName(from)},
+                             {"to", upstream::CircuitStateName(to)},
+                             {"consecutiveFailures", failures}};
+    if (to == upstream::CircuitState::kOpen) {
+      logger->Warn("GenAuth circuit breaker opened; calls fail fast until a probe succeeds",
+                   std::move(fields));
+    } else {
+      logger->Info("GenAuth circuit breaker state changed", std::move(fields));
+    }
+  };
+  return options;
+}
+
+}  // namespace
 
 SidecarServer::SidecarServer(SidecarServerOptions options,
                              std::shared_ptr<const observability::JsonLogger> logger,
@@ -25,8 +46,8 @@ SidecarServer::SidecarServer(SidecarServerOptions options,
       signer_(options_.signature ? std::optional<auth::RequestSigner>(
                                        std::in_place, *options_.signature, &credentials_, clock)
                                  : std::nullopt),
-      client_(options_.client, &transport_, &tokens_, signer_ ? &*signer_ : nullptr, clock, random,
-              &metrics_),
+      client_(WithCircuitLog(options_.client, logger_.get()), &transport_, &tokens_,
+              signer_ ? &*signer_ : nullptr, clock, random, &metrics_),
       executor_(options_.worker_threads, options_.max_queued_calls) {}
 
 SidecarServer::~SidecarServer() { Shutdown(); }
@@ -34,7 +55,7 @@ SidecarServer::~SidecarServer() { Shutdown(); }
 absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
     SidecarServerOptions options, std::shared_ptr<const observability::JsonLogger> logger,
     common::Clock* clock, common::Random* random) {
-  if (auto valid = options.client.retry.Validate(); !valid.ok()) return valid;
+  if (auto valid = options.client.Validate(); !valid.ok()) return valid;
   std::unique_ptr<SidecarServer> self(
       new SidecarServer(std::move(options), std::move(logger), clock, random));
   const SidecarServerOptions& o = self->options_;
@@ -141,9 +162,15 @@ void SidecarServer::Shutdown() {
   // First, so that the platform stops routing new work here while calls drain.
   ready_ = false;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
-  handler_->StopAccepting();
   logger_->Info("sidecar draining", {{"inFlight", handler_->in_flight()},
+                                     {"drainDelay", common::FormatDuration(options_.drain_delay)},
                                      {"grace", common::FormatDuration(options_.shutdown_grace)}});
+  // Calls are still served while health says NOT_SERVING, so that a caller routing by health
+  // moves away before anything is refused.
+  if (options_.drain_delay > common::Duration::zero()) {
+    clock_->SleepUntil(clock_->Now() + options_.drain_delay);
+  }
+  handler_->StopAccepting();
   // Shutdown waits for running calls until the deadline, then cancels what is left.
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
   executor_.Shutdown();

@@ -51,6 +51,9 @@ struct SidecarServerOptions {
   service::CallHandlerOptions handler;
   size_t worker_threads = 32;
   size_t max_queued_calls = 256;
+  // On shutdown: how long health says NOT_SERVING (and /readyz 503) while calls are still
+  // accepted, so that whoever routes calls here notices before they are refused.
+  common::Duration drain_delay = common::Duration::zero();
   common::Duration shutdown_grace = std::chrono::seconds(10);
 };
 

@@ -199,6 +199,13 @@ absl::Status UnaryCallHandler::Execute(const Route& route, const google::protobu
   call->metrics = route.upstream;
   auto data = client_->Call(*call, deadline, report);
   if (!data.ok()) return data.status();
+  if (data->is_null() && route.mapping.idempotency == retry::Idempotency::kIdempotent) {
+    // A read that returns nothing cannot be answered. (A write without data is still a success:
+    // GenAuth said statusCode 200, and an error would invite a repeat that does it twice.)
+    absl::Status status = absl::UnavailableError("GenAuth's reply has statusCode 200 but no data");
+    upstream::SetErrorInfo(status, upstream::reason::kUpstreamMalformedReply);
+    return status;
+  }
   return FillResponse(*data, response);
 }
 
@@ -230,6 +237,7 @@ void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& st
     if (!report.api_code.empty()) fields["apiCode"] = report.api_code;
     if (!report.request_id.empty()) fields["requestId"] = report.request_id;
     if (report.token_renewed) fields["tokenRenewed"] = true;
+    if (!report.stopped_by.empty()) fields["stoppedBy"] = report.stopped_by;
     if (!status.ok()) {
       fields["error"] = std::string(status.message());
       std::string why = upstream::ErrorInfoReason(status);

@@ -26,6 +26,8 @@ inline constexpr char kTokenUnavailable[] = "TOKEN_UNAVAILABLE";  // no manageme
 inline constexpr char kInvalidRequest[] = "INVALID_REQUEST";  // refused before any upstream call
 inline constexpr char kOverloaded[] = "OVERLOADED";           // the sidecar shed the call
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
+inline constexpr char kCircuitOpen[] = "CIRCUIT_OPEN";  // GenAuth kept failing; calls paused
+inline constexpr char kRateLimited[] = "RATE_LIMITED";  // GenAuth said 429; calls paused
 }  // namespace reason
 
 // Attaches (or replaces) a google.rpc.ErrorInfo detail. Empty metadata values are left out.

@@ -2,6 +2,7 @@
 #include "upstream/genauth_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <utility>
 
@@ -39,6 +40,17 @@ const char* OutcomeLabel(retry::AttemptFailure failure) {
   return "unknown";
 }
 
+// A reply is read as an envelope only when it says it is JSON, or says nothing: an HTML error page
+// from a proxy must not be taken for GenAuth's answer, even if it happens to parse.
+bool IsJsonContentType(const std::string& content_type) {
+  if (content_type.empty()) return true;
+  std::string media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json" ||
+         (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+}
+
 Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* report) {
   Attempt attempt;
   switch (result.failure) {
@@ -70,7 +82,12 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
     attempt.retry_after = retry::ParseRetryAfter(response.retry_after, wall_now);
   }
   std::string why;
-  auto envelope = ParseEnvelope(response.body, &why);
+  std::optional<Envelope> envelope;
+  if (IsJsonContentType(response.content_type)) {
+    envelope = ParseEnvelope(response.body, &why);
+  } else {
+    why = "its Content-Type is " + response.content_type + ", not application/json";
+  }
   if (envelope) {
     report->genauth_status = envelope->status_code;
     report->api_code = envelope->api_code;
@@ -110,7 +127,43 @@ Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* repo
   return attempt;
 }
 
+// Whether an attempt's outcome says GenAuth itself is unwell (the circuit breaker's failures).
+// A 4xx, 429 included, is a healthy GenAuth answering; so is any envelope below 500.
+bool ShowsUpstreamUnwell(const retry::AttemptOutcome& outcome) {
+  switch (outcome.failure) {
+    case retry::AttemptFailure::kNone:
+      return false;
+    case retry::AttemptFailure::kNotSent:
+    case retry::AttemptFailure::kSentNoReply:
+    case retry::AttemptFailure::kBrokenReply:
+      return true;
+    case retry::AttemptFailure::kStatus:
+      return outcome.status >= 500;
+  }
+  return false;
+}
+
+// An error that ends a call before its next attempt, keeping the last attempt's cause visible.
+absl::Status Refusal(absl::StatusCode code, const std::string& why, const absl::Status& last_error,
+                     const char* error_reason, common::Duration retry_after) {
+  absl::Status status(
+      code, last_error.ok() ? why : why + "; last error: " + std::string(last_error.message()));
+  SetErrorInfo(status, error_reason);
+  SetRetryInfo(status, retry_after);
+  return status;
+}
+
 }  // namespace
+
+absl::Status GenAuthClientOptions::Validate() const {
+  if (absl::Status s = retry.Validate(); !s.ok()) return s;
+  if (absl::Status s = retry_budget.Validate(); !s.ok()) return s;
+  if (absl::Status s = circuit_breaker.Validate(); !s.ok()) return s;
+  if (attempt_timeout <= common::Duration::zero()) {
+    return absl::InvalidArgumentError("attempt timeout must be over 0");
+  }
+  return absl::OkStatus();
+}
 
 GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transport,
                              auth::TokenCache* tokens, const auth::RequestSigner* signer,
@@ -129,7 +182,34 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
                                           "Calls repeated with a new token after a 401")),
       retries_refused_deadline_(metrics->GetCounter("genauth_upstream_retries_refused_total",
                                                     {{"why", "deadline"}},
-                                                    "Retryable failures not retried")) {
+                                                    "Retryable failures not retried, by why")),
+      retries_refused_budget_(metrics->GetCounter("genauth_upstream_retries_refused_total",
+                                                  {{"why", "budget"}},
+                                                  "Retryable failures not retried, by why")),
+      rejected_circuit_open_(metrics->GetCounter(
+          "genauth_upstream_calls_rejected_total", {{"why", "circuit_open"}},
+          "Attempts not made because GenAuth was failing or rate limiting, by why")),
+      rejected_rate_limited_(metrics->GetCounter(
+          "genauth_upstream_calls_rejected_total", {{"why", "rate_limited"}},
+          "Attempts not made because GenAuth was failing or rate limiting, by why")),
+      rate_limit_pauses_(metrics->GetCounter("genauth_upstream_rate_limit_pauses_total", {},
+                                             "429 replies that paused calls to GenAuth")),
+      budget_(options_.retry_budget, clock),
+      breaker_(options_.circuit_breaker, clock,
+               [this](CircuitState from, CircuitState to, int failures) {
+                 circuit_transitions_.at(static_cast<size_t>(to))->Increment();
+                 if (options_.on_circuit_change) options_.on_circuit_change(from, to, failures);
+               }),
+      pause_(clock) {
+  for (CircuitState state : {CircuitState::kClosed, CircuitState::kOpen, CircuitState::kHalfOpen}) {
+    circuit_transitions_.at(static_cast<size_t>(state)) = metrics->GetCounter(
+        "genauth_upstream_circuit_transitions_total", {{"to", CircuitStateName(state)}},
+        "Circuit breaker state changes, by the state entered");
+  }
+  metrics->SetGaugeFunction(
+      "genauth_upstream_circuit_state", {},
+      "The GenAuth circuit breaker: 0 closed, 1 open, 2 half-open (a probe may go)",
+      [this]() -> std::optional<double> { return static_cast<double>(breaker_.state()); });
   const std::string& p = options_.header_prefix;
   fixed_headers_ = {{p + "-sdk-version", options_.sdk_version}, {p + "-lang", options_.lang}};
   if (!options_.tenant_id.empty())
@@ -182,9 +262,11 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
           ? auth::ParamList{}
           : (call.method == "GET" ? call.query : auth::ParamsFromJsonBody(call.body));
 
+  budget_.RecordCall();
   for (;;) {
     common::TimePoint now = clock_->Now();
     if (now >= deadline) {
+      report->stopped_by = "deadline";
       absl::Status status = absl::DeadlineExceededError(
           last_error.ok()
               ? "the deadline passed before GenAuth was called"
@@ -211,14 +293,41 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
       request.headers.emplace_back(userpool_header_, token->userpool_id);
     }
 
+    // Checked after authenticating, right before sending, so that a breaker probe admitted here
+    // is always followed by its attempt's verdict.
+    if (std::optional<common::Duration> paused = pause_.Remaining()) {
+      rejected_rate_limited_->Increment();
+      report->stopped_by = "rate_limited";
+      return Refusal(absl::StatusCode::kResourceExhausted,
+                     "GenAuth is rate limiting; calls are paused until its Retry-After has passed",
+                     last_error, reason::kRateLimited, *paused);
+    }
+    const CircuitBreaker::Admission admission = breaker_.Admit();
+    if (!admission.allowed) {
+      rejected_circuit_open_->Increment();
+      report->stopped_by = "circuit_open";
+      return Refusal(absl::StatusCode::kUnavailable,
+                     "GenAuth failed repeatedly; the circuit breaker is open", last_error,
+                     reason::kCircuitOpen, admission.retry_after);
+    }
+
     now = clock_->Now();
     ++report->attempts;
-    HttpResult result = transport_->Send(
-        request, std::min<common::Duration>(options_.attempt_timeout, deadline - now));
+    const common::Duration attempt_timeout =
+        std::min<common::Duration>(options_.attempt_timeout, deadline - now);
+    HttpResult result = transport_->Send(request, attempt_timeout);
     metrics.attempt_duration->ObserveDuration(clock_->Now() - now);
     Attempt attempt = Classify(result, clock_->WallNow(), report);
     AttemptCounter(call, metrics, attempt.outcome.failure)->Increment();
+    RecordHealth(admission, attempt.outcome, attempt_timeout < options_.attempt_timeout);
     if (attempt.status.ok()) return std::move(attempt.data);
+
+    std::optional<common::Duration> pause;
+    if (attempt.outcome.failure == retry::AttemptFailure::kStatus &&
+        attempt.outcome.status == 429) {
+      pause = pause_.Pause(attempt.retry_after);
+      rate_limit_pauses_->Increment();
+    }
 
     if (token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&
         attempt.outcome.status == 401 && !report->token_renewed) {
@@ -234,19 +343,49 @@ absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
       return attempt.status;
     }
     ++retries_done;
-    common::Duration wait = attempt.retry_after
+    // After a 429 the wait is the pause every call now observes (Retry-After, capped, or the
+    // default); otherwise the reply's Retry-After or a full-jitter backoff.
+    common::Duration wait = pause ? *pause
+                            : attempt.retry_after
                                 ? *attempt.retry_after
                                 : retry::FullJitterBackoff(options_.retry, retries_done, *random_);
     now = clock_->Now();
     if (now + wait >= deadline) {
       retries_refused_deadline_->Increment();
+      report->stopped_by = "deadline";
       absl::Status status = attempt.status;
-      if (attempt.retry_after) SetRetryInfo(status, *attempt.retry_after);
+      // GenAuth's own Retry-After when it sent one (our pause may be capped shorter).
+      if (attempt.retry_after) {
+        SetRetryInfo(status, *attempt.retry_after);
+      } else if (pause) {
+        SetRetryInfo(status, wait);
+      }
+      return status;
+    }
+    if (!budget_.TrySpendRetry()) {
+      // GenAuth is failing for many calls at once: retrying them all would multiply its load.
+      retries_refused_budget_->Increment();
+      report->stopped_by = "retry_budget";
+      absl::Status status = attempt.status;
+      if (pause) SetRetryInfo(status, wait);
       return status;
     }
     retries_->Increment();
     last_error = attempt.status;
     clock_->SleepUntil(now + wait);
+  }
+}
+
+void GenAuthClient::RecordHealth(const CircuitBreaker::Admission& admission,
+                                 const retry::AttemptOutcome& outcome,
+                                 bool cut_by_caller_deadline) {
+  if (!ShowsUpstreamUnwell(outcome)) {
+    breaker_.RecordSuccess(admission);
+  } else if (outcome.failure == retry::AttemptFailure::kSentNoReply && cut_by_caller_deadline) {
+    // The caller's deadline, not GenAuth, may have been too short: no verdict on GenAuth.
+    breaker_.RecordNeutral(admission);
+  } else {
+    breaker_.RecordFailure(admission);
   }
 }
 

@@ -5,6 +5,11 @@
 // repeats the call once with a fresh one (GenAuth did not process a call it refused to
 // authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or
 // the reply's Retry-After, and a wait that would pass the deadline ends the call at once.
+//
+// Protecting GenAuth (and callers) when it is unwell, all per client, i.e. per upstream:
+// - a retry budget caps retries at a fraction of recent calls (retry/retry_budget.h);
+// - a circuit breaker refuses attempts at once after consecutive failures (circuit_breaker.h);
+// - a 429 pauses every call until its Retry-After has passed (rate_limit_pause.h).
 // Thread-safe; one client serves every call.
 #pragma once
 
@@ -25,8 +30,11 @@
 #include "common/random.h"
 #include "nlohmann/json.hpp"
 #include "observability/metrics.h"
+#include "retry/retry_budget.h"
 #include "retry/retry_policy.h"
+#include "upstream/circuit_breaker.h"
 #include "upstream/http_transport.h"
+#include "upstream/rate_limit_pause.h"
 
 namespace genauth::upstream {
 
@@ -36,7 +44,14 @@ struct GenAuthClientOptions {
   std::string tenant_id;    // sent as <prefix>-app-tenant-id when non-empty
   std::string sdk_version;  // sent as <prefix>-sdk-version, e.g. "genauth-sidecar:0.1.0"
   retry::RetryPolicy retry;
+  retry::RetryBudgetOptions retry_budget;
+  CircuitBreakerOptions circuit_breaker;
+  // Told of every circuit state change (for a log line); may be empty.
+  CircuitBreaker::Listener on_circuit_change;
   common::Duration attempt_timeout = std::chrono::seconds(10);  // one attempt, at most
+
+  // Retry, budget and breaker settings, checked once before a client is built.
+  absl::Status Validate() const;
 };
 
 // The metric series of one RPC's upstream attempts, resolved once (GenAuthClient::MetricsFor) so
@@ -63,7 +78,10 @@ struct UpstreamCall {
 
 // What happened, for the per-RPC log line. Filled whatever the result.
 struct CallReport {
-  int attempts = 0;        // upstream requests sent or tried (the token fetch not included)
+  int attempts = 0;  // upstream requests sent or tried (the token fetch not included)
+  // Why the call stopped without (another) attempt, when it did: "circuit_open", "rate_limited",
+  // "retry_budget" or "deadline"; empty otherwise.
+  std::string stopped_by;
   int http_status = 0;     // of the last reply, 0 when none
   int genauth_status = 0;  // the last envelope's statusCode, 0 when none
   std::string api_code;
@@ -86,7 +104,13 @@ class GenAuthClient {
   // The metric series of `rpc`'s attempts, created on first use; valid for the client's lifetime.
   const UpstreamRpcMetrics* MetricsFor(const std::string& rpc);
 
+  CircuitState circuit_state() const { return breaker_.state(); }
+
  private:
+  // The breaker's verdict on one attempt's outcome.
+  void RecordHealth(const CircuitBreaker::Admission& admission,
+                    const retry::AttemptOutcome& outcome, bool cut_by_caller_deadline);
+
   observability::Counter* AttemptCounter(const UpstreamCall& call,
                                          const UpstreamRpcMetrics& metrics,
                                          retry::AttemptFailure outcome);
@@ -101,6 +125,15 @@ class GenAuthClient {
   observability::Counter* const retries_;
   observability::Counter* const token_renewals_;
   observability::Counter* const retries_refused_deadline_;
+  observability::Counter* const retries_refused_budget_;
+  observability::Counter* const rejected_circuit_open_;
+  observability::Counter* const rejected_rate_limited_;
+  observability::Counter* const rate_limit_pauses_;
+  // By CircuitState; filled before breaker_ can call its listener.
+  std::array<observability::Counter*, 3> circuit_transitions_{};
+  retry::RetryBudget budget_;
+  CircuitBreaker breaker_;
+  RateLimitPause pause_;
   std::vector<std::pair<std::string, std::string>> fixed_headers_;  // built once
   std::string userpool_header_;
   std::mutex rpc_metrics_mu_;

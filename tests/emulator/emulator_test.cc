@@ -417,6 +417,75 @@ TEST_F(EmulatorTest, TruncatedBodyGivesTheClientAReadError) {
   EXPECT_EQ(Body(RequestToken())["statusCode"], 200);
 }
 
+TEST_F(EmulatorTest, DroppedConnectionGivesTheClientNoReplyAtAll) {
+  Fault fault;
+  fault.drop_connection = true;
+  emulator_.ScriptFaults(kTokenPath, {fault});
+  httplib::Result result = RequestToken();
+  EXPECT_FALSE(result);
+  EXPECT_EQ(result.error(), httplib::Error::Read);
+  EXPECT_EQ(emulator_.CountRequests(kTokenPath), 1u);
+  EXPECT_EQ(emulator_.TokensIssued(), 0u);  // the request was not handled
+  EXPECT_EQ(Body(RequestToken())["statusCode"], 200);
+}
+
+TEST_F(EmulatorTest, TrickledBodyArrivesWholeButSlowly) {
+  Fault fault;
+  fault.raw_body = R"({"statusCode":200})";  // 18 bytes
+  fault.trickle_interval = std::chrono::milliseconds(10);
+  emulator_.ScriptFaults(kTokenPath, {fault});
+  Clock::time_point start = Clock::now();
+  httplib::Result result = RequestToken();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->body, R"({"statusCode":200})");
+  EXPECT_GE(ElapsedSince(start), std::chrono::milliseconds(170));
+}
+
+TEST_F(EmulatorTest, ChaosInjectsRandomFaultsOnlyOnItsPaths) {
+  const std::string token = Token();  // before the token path turns chaotic
+  Chaos chaos;
+  chaos.probability = 0.5;
+  chaos.faults = {Fault{}};
+  chaos.faults[0].body_status = 503;
+  chaos.paths = {kTokenPath};
+  emulator_.SetChaos(chaos);
+  int faulted = 0;
+  for (int i = 0; i < 200; ++i) {
+    faulted += Body(RequestToken())["statusCode"] == 503 ? 1 : 0;
+  }
+  // Binomial(200, 0.5): outside [60, 140] with probability below 1e-8.
+  EXPECT_GT(faulted, 60);
+  EXPECT_LT(faulted, 140);
+  EXPECT_EQ(emulator_.ChaosInjected()[kTokenPath], static_cast<size_t>(faulted));
+  // Other paths are untouched; ClearFaults turns chaos off.
+  EXPECT_EQ(Body(client_->Get("/api/v3/get-webhook-event-list", AuthHeaders(token)))["statusCode"],
+            200);
+  emulator_.ClearFaults();
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(Body(RequestToken())["statusCode"], 200);
+}
+
+TEST_F(EmulatorTest, ControlEndpointSetsChaosAndRejectsBadSpecs) {
+  json spec = {{"probability", 1.0},
+               {"paths", {kTokenPath}},
+               {"faults", {{{"httpStatus", 429}, {"bodyStatus", 429}, {"retryAfter", "1"}}}}};
+  httplib::Result set = client_->Post("/_emulator/chaos", spec.dump(), "application/json");
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->status, 200);
+  httplib::Result limited = RequestToken();
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(Body(client_->Get("/_emulator/stats"))["chaos"][kTokenPath], 1);
+  for (const char* bad :
+       {R"({"probability": 2, "faults": [{}]})", R"({"probability": 0.5})",
+        R"({"probability": 0.5, "faults": [{}], "paths": ["nope"]})", R"({"faults": [{}]})"}) {
+    httplib::Result rejected = client_->Post("/_emulator/chaos", bad, "application/json");
+    ASSERT_TRUE(rejected);
+    EXPECT_EQ(rejected->status, 400) << bad;
+  }
+  ASSERT_TRUE(client_->Post("/_emulator/chaos", R"({"probability": 0})", "application/json"));
+  EXPECT_EQ(Body(RequestToken())["statusCode"], 200);
+}
+
 TEST_F(EmulatorTest, PassThroughDelaysThenHandlesNormally) {
   Fault fault;
   fault.delay = std::chrono::milliseconds(100);
@@ -632,7 +701,7 @@ TEST_F(EmulatorTest, ControlEndpointsListRequestsRevokeSeedResetAndCount) {
   EXPECT_TRUE(emulator_.Requests().empty());
   // Control calls are never recorded; tokens survive a reset.
   EXPECT_EQ(Body(client_->Get("/_emulator/stats")),
-            json({{"tokensIssued", 1}, {"requests", json::object()}}));
+            json({{"tokensIssued", 1}, {"requests", json::object()}, {"chaos", json::object()}}));
   EXPECT_EQ(client_->Get("/_emulator/nope")->status, 404);
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# make soak: minutes of mixed traffic at a fixed rate through the real sidecar while the emulator
+# injects random faults, then checks the promises of README "Failure behaviour" at load:
+#   - the sidecar neither crashed nor hung: every call was answered and /healthz still answers;
+#   - no webhook was triggered twice beyond policy: every TriggerWebhook payload carries a unique
+#     sequence number, and a payload reached GenAuth again only after GenAuth answered 429 or 503
+#     (provably not processed);
+#   - memory did not grow: RSS at the end is within SOAK_RSS_GROWTH_KIB of RSS after warm-up.
+# Prints calls accepted, answered per gRPC code, upstream triggers vs accepted triggers, faults
+# injected, and RSS at start and end; exits non-zero on any failed check.
+#   scripts/soak.sh [BUILD_DIR] [DURATION] [RATE]       defaults: build 5m 500
+# Not part of make test (it runs for minutes). Loopback only; every process it starts is stopped.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$(cd "${1:-$ROOT/build}" && pwd)
+DURATION=${2:-${SOAK_DURATION:-5m}}
+RATE=${3:-${SOAK_RATE:-500}}
+FAULT_PROBABILITY=${SOAK_FAULT_PROBABILITY:-0.05}
+RSS_GROWTH_KIB=${SOAK_RSS_GROWTH_KIB:-8192}
+WORK=$(mktemp -d /tmp/genauth-soak.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "${SOAK_KEEP:-}" = "1" ]; then echo "soak: files kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+await_file() {
+  for _ in $(seq 1 200); do
+    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
+    sleep 0.05
+  done
+  echo "soak: timed out waiting for $1" >&2
+  return 1
+}
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >/dev/null 2>&1 &
+PIDS+=($!)
+RECEIVER_PORT=$(await_file "$WORK/receiver.port")
+printf 'soak-secret\n' >"$WORK/secret"
+# Every request is kept (--max-records 0) so that each trigger's attempts can be checked.
+"$BIN/genauth-emulator" --port-file "$WORK/emulator.port" --access-key-id soak-key \
+  --access-key-secret soak-secret --webhook "wh-soak=http://127.0.0.1:$RECEIVER_PORT/hook" \
+  --max-records 0 --keep-alive-max-requests 1000 >/dev/null 2>&1 &
+PIDS+=($!)
+EMULATOR_PORT=$(await_file "$WORK/emulator.port")
+EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
+
+SOCKET="$WORK/sidecar.sock"
+ADMIN_PORT_FILE="$WORK/admin.port"
+GENAUTH_HOST="$EMULATOR" GENAUTH_ACCESS_KEY_ID=soak-key \
+GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN="unix:$SOCKET" \
+SIDECAR_ADMIN_LISTEN=127.0.0.1:0 SIDECAR_ATTEMPT_TIMEOUT=1s SIDECAR_LOG_LEVEL=warn \
+"$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
+SIDECAR=$!
+PIDS+=("$SIDECAR")
+"$BIN/genauth-cli" --target "unix:$SOCKET" --timeout 10s --wait health >/dev/null
+# The admin server's port (127.0.0.1:0 picks one): the sidecar's listening TCP socket.
+ADMIN_PORT=""
+for _ in $(seq 1 100); do
+  ADMIN_PORT=$(ss -Hltnp 2>/dev/null |
+    awk -v pid="pid=$SIDECAR," '$0 ~ pid {n = split($4, a, ":"); print a[n]; exit}')
+  [ -n "$ADMIN_PORT" ] && break
+  sleep 0.05
+done
+[ -n "$ADMIN_PORT" ] || { echo "soak: could not find the sidecar's admin port" >&2; exit 1; }
+
+# Random faults on every path the mix and the token refresh use. The slow ones exceed the
+# sidecar's 1 s attempt timeout, so GenAuth may act on a call whose caller saw a timeout: exactly
+# the case where a retry would fire a webhook twice.
+cat >"$WORK/chaos.json" <<EOF
+{"probability": $FAULT_PROBABILITY,
+ "paths": ["/api/v3/trigger-webhook", "/api/v3/get-webhook", "/api/v3/list-webhooks",
+           "/api/v3/get-management-token"],
+ "faults": [
+   {"httpStatus": 503, "bodyStatus": 503, "message": "soak: unavailable"},
+   {"httpStatus": 503, "message": "soak: bare gateway 503"},
+   {"httpStatus": 429, "bodyStatus": 429, "retryAfter": "1", "message": "soak: rate limited"},
+   {"bodyStatus": 500, "message": "soak: internal"},
+   {"httpStatus": 502, "rawBody": "<html><body>502 Bad Gateway</body></html>", "contentType": "text/html"},
+   {"rawBody": "{\"statusCode\": 200, \"data\": {\"resp", "message": "soak: truncated JSON"},
+   {"rawBody": "[1, 2, 3]", "message": "soak: not an envelope"},
+   {"bodyStatus": 200, "truncateBody": true},
+   {"dropConnection": true},
+   {"passThrough": true, "delayMs": 1500},
+   {"bodyStatus": 200, "trickleMs": 40}
+ ]}
+EOF
+curl -fsS -X POST --data-binary @"$WORK/chaos.json" "$EMULATOR/_emulator/chaos" >/dev/null
+
+echo "soak: $RATE calls/s for $DURATION, mixed RPCs, faults on ${FAULT_PROBABILITY} of requests"
+# The loadgen warms up for 10 s; RSS is sampled after that and then every 10 s.
+(
+  sleep 12
+  while kill -0 "$SIDECAR" 2>/dev/null; do
+    echo "$(date +%s) $(rss_kib "$SIDECAR")" >>"$WORK/rss.log"
+    sleep 10
+  done
+) &
+PIDS+=($!)
+LOADGEN_STATUS=0
+"$BIN/genauth-loadgen" --mode sidecar --target "unix:$SOCKET" --rpc mix --webhook-id wh-soak \
+  --unique-payloads --rate "$RATE" --warmup 10s --duration "$DURATION" --timeout 5s \
+  --json-out "$WORK/loadgen.json" --progress-interval 30s --label soak || LOADGEN_STATUS=$?
+sleep 1
+
+ALIVE=1
+kill -0 "$SIDECAR" 2>/dev/null || ALIVE=0
+HEALTHZ=$(curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/healthz" || echo "no answer")
+curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" >"$WORK/metrics.txt" || true
+RSS_END=$(rss_kib "$SIDECAR" 2>/dev/null || echo 0)
+curl -fsS --max-time 60 "$EMULATOR/_emulator/requests?path=/api/v3/trigger-webhook" \
+  >"$WORK/triggers.json"
+curl -fsS --max-time 10 "$EMULATOR/_emulator/stats" >"$WORK/stats.json"
+
+python3 "$ROOT/scripts/soak_check.py" --loadgen "$WORK/loadgen.json" \
+  --loadgen-status "$LOADGEN_STATUS" --triggers "$WORK/triggers.json" --stats "$WORK/stats.json" \
+  --metrics "$WORK/metrics.txt" --rss-log "$WORK/rss.log" --rss-end "$RSS_END" \
+  --rss-growth-kib "$RSS_GROWTH_KIB" --alive "$ALIVE" --healthz "$HEALTHZ"

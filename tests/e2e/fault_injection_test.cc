@@ -1,0 +1,600 @@
+// The fault-injection suite: one test per upstream fault, each through the real sidecar and the
+// emulator's scripted faults over loopback. Every test asserts the exact gRPC code, the exact
+// number of upstream attempts the emulator recorded (a trigger is never sent again unless GenAuth
+// provably did not process it), and how long the call took. The README's "Failure behaviour"
+// table is this file in prose; keep the two in step.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "support/prometheus_text.h"
+#include "support/sidecar_harness.h"
+
+namespace genauth::testing {
+namespace {
+
+using emulator::Fault;
+namespace v1 = genauth::management::v1;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
+constexpr char kGetPath[] = "/api/v3/get-webhook";
+constexpr char kTokenPath[] = "/api/v3/get-management-token";
+
+Fault Envelope(int status, const std::string& retry_after = "") {
+  Fault fault;
+  fault.http_status = status >= 100 && status < 600 ? status : 200;
+  fault.body_status = status;
+  fault.message = "scripted " + std::to_string(status);
+  fault.retry_after = retry_after;
+  return fault;
+}
+
+Fault Raw(int http_status, const std::string& body, const std::string& content_type) {
+  Fault fault;
+  fault.http_status = http_status;
+  fault.raw_body = body;
+  fault.content_type = content_type;
+  return fault;
+}
+
+std::vector<Fault> Times(int n, const Fault& fault) { return std::vector<Fault>(n, fault); }
+
+std::string Reason(const grpc::Status& status) {
+  std::string reason;
+  ErrorInfoMetadata(status, &reason);
+  return reason;
+}
+
+// An HTTP-date `seconds` from now, as a Retry-After header carries it.
+std::string HttpDateIn(int seconds) {
+  std::time_t when = std::time(nullptr) + seconds;
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char text[64];
+  std::strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+// What one call did: its status, how long it took, and the attempts the emulator saw.
+struct Outcome {
+  grpc::Status status;
+  int64_t ms = 0;
+};
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  // Settings every test starts from: short backoffs so that retries cost milliseconds, a short
+  // attempt timeout, and the breaker out of the way unless a test is about it.
+  void SetUp() override {
+    auto& o = h_.sidecar_options();
+    o.client.attempt_timeout = milliseconds(300);
+    o.client.circuit_breaker.failure_threshold = 0;
+  }
+
+  // Starts the sidecar and makes one good call, so that the token is cached and the connection
+  // pooled: the faults then hit the call itself. Clears the emulator's records afterwards.
+  void StartWarm() {
+    h_.Start();
+    v1::TriggerWebhookResponse response;
+    ASSERT_TRUE(h_.Trigger(Trigger(), &response).ok());
+    h_.emulator().ClearRecords();
+  }
+
+  static v1::TriggerWebhookRequest Trigger() {
+    v1::TriggerWebhookRequest request;
+    request.set_webhook_id(kWebhookId);
+    return request;
+  }
+
+  Outcome CallTrigger(milliseconds timeout = milliseconds(3000)) {
+    v1::TriggerWebhookResponse response;
+    const auto start = Clock::now();
+    Outcome outcome;
+    outcome.status = h_.Trigger(Trigger(), &response, timeout);
+    outcome.ms = ElapsedMs(start);
+    return outcome;
+  }
+
+  Outcome CallGet(milliseconds timeout = milliseconds(3000)) {
+    v1::GetWebhookRequest request;
+    request.set_webhook_id(kWebhookId);
+    v1::Webhook response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    const auto start = Clock::now();
+    Outcome outcome;
+    outcome.status = h_.stub().GetWebhook(&context, request, &response);
+    outcome.ms = ElapsedMs(start);
+    return outcome;
+  }
+
+  static int64_t ElapsedMs(Clock::time_point since) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
+  }
+
+  size_t Triggers() { return h_.emulator().CountRequests(kTriggerPath); }
+  size_t Gets() { return h_.emulator().CountRequests(kGetPath); }
+  uint64_t Counter(const std::string& name, const observability::Labels& labels = {}) {
+    return h_.sidecar().metrics().CounterValue(name, labels);
+  }
+  // The breaker's state as /metrics shows it (a gauge computed when scraped).
+  double CircuitState() {
+    std::string error;
+    auto text = ParsePrometheusText(h_.sidecar().metrics().RenderPrometheus(), &error);
+    EXPECT_TRUE(text) << error;
+    return text ? text->Value("genauth_upstream_circuit_state").value_or(-1) : -1;
+  }
+
+  SidecarHarness h_;
+};
+
+// --- connection-level faults ---
+
+TEST_F(FaultInjectionTest, RefusedConnectionIsRetriedBecauseNothingWasSent) {
+  HarnessOptions options;
+  options.emulator.keep_alive_timeout_s = 1;  // Stop() waits for the pooled idle connection
+  SidecarHarness h(options);
+  h.sidecar_options().client.circuit_breaker.failure_threshold = 0;
+  h.Start();
+  v1::TriggerWebhookResponse response;
+  ASSERT_TRUE(h.Trigger(Trigger(), &response).ok());
+  h.emulator().Stop();
+  const auto start = Clock::now();
+  grpc::Status status = h.Trigger(Trigger(), &response, milliseconds(3000));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(status), "UPSTREAM_UNREACHABLE");
+  EXPECT_LT(ElapsedMs(start), 1000);  // three refused connects and two short backoffs
+  // The emulator cannot record a refused connection: the sidecar's attempt counter does.
+  EXPECT_EQ(
+      h.sidecar().metrics().CounterValue("genauth_upstream_attempts_total",
+                                         {{"rpc", "TriggerWebhook"}, {"outcome", "not_sent"}}),
+      3u);
+}
+
+TEST_F(FaultInjectionTest, ResetBeforeReplyIsNotRetriedForATrigger) {
+  StartWarm();
+  Fault reset;
+  reset.drop_connection = true;
+  h_.emulator().ScriptFaults(kTriggerPath, {reset});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_BROKEN_REPLY");
+  EXPECT_EQ(Triggers(), 1u);  // GenAuth may have fired the webhook: never sent twice
+  EXPECT_LT(call.ms, 1000);
+}
+
+TEST_F(FaultInjectionTest, ResetBeforeReplyIsRetriedForARead) {
+  StartWarm();
+  Fault reset;
+  reset.drop_connection = true;
+  h_.emulator().ScriptFaults(kGetPath, {reset});
+  Outcome call = CallGet();
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Gets(), 2u);
+  EXPECT_LT(call.ms, 1000);
+}
+
+TEST_F(FaultInjectionTest, ResetMidBodyIsNotRetriedForATrigger) {
+  StartWarm();
+  Fault truncated = Envelope(200);
+  truncated.truncate_body = true;
+  h_.emulator().ScriptFaults(kTriggerPath, {truncated});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_BROKEN_REPLY");
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_LT(call.ms, 1000);
+}
+
+TEST_F(FaultInjectionTest, ResetMidBodyIsRetriedForARead) {
+  StartWarm();
+  Fault truncated = Envelope(200);
+  truncated.truncate_body = true;
+  h_.emulator().ScriptFaults(kGetPath, {truncated});
+  Outcome call = CallGet();
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Gets(), 2u);
+}
+
+// --- slow upstream ---
+
+TEST_F(FaultInjectionTest, SlowHeadersEndTheAttemptAtItsTimeoutAndATriggerIsNotRepeated) {
+  StartWarm();
+  Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(2000);
+  h_.emulator().ScriptFaults(kTriggerPath, {slow});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_TIMEOUT");
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_GE(call.ms, 290);  // the 300 ms attempt timeout
+  EXPECT_LT(call.ms, 1000);
+}
+
+TEST_F(FaultInjectionTest, SlowHeadersOnAReadAreRetriedWithinTheDeadline) {
+  StartWarm();
+  Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(2000);
+  h_.emulator().ScriptFaults(kGetPath, {slow});
+  Outcome call = CallGet();
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Gets(), 2u);
+  EXPECT_GE(call.ms, 290);
+  EXPECT_LT(call.ms, 1500);
+}
+
+TEST_F(FaultInjectionTest, ASlowTrickleCannotHoldACallPastTheAttemptTimeout) {
+  StartWarm();
+  Fault trickle = Envelope(200);
+  trickle.trickle_interval = milliseconds(50);  // ~80 bytes: 4 s to send it all
+  h_.emulator().ScriptFaults(kTriggerPath, {trickle});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_GE(call.ms, 290);
+  EXPECT_LT(call.ms, 1000);
+}
+
+TEST_F(FaultInjectionTest, ASlowTrickleCannotHoldACallPastTheCallersDeadline) {
+  h_.sidecar_options().client.attempt_timeout = milliseconds(5000);
+  StartWarm();
+  Fault trickle = Envelope(200);
+  trickle.trickle_interval = milliseconds(50);
+  h_.emulator().ScriptFaults(kTriggerPath, {trickle});
+  Outcome call = CallTrigger(milliseconds(400));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_GE(call.ms, 390);
+  EXPECT_LT(call.ms, 1200);
+}
+
+// --- GenAuth's status replies ---
+
+TEST_F(FaultInjectionTest, RateLimitWithRetryAfterSecondsPausesEveryCall) {
+  StartWarm();
+  Fault limited = Envelope(429, "2");
+  h_.emulator().ScriptFaults(kTriggerPath, {limited});
+  // This caller cannot wait 2 s: it gets the 429 at once, with when to come back.
+  Outcome first = CallTrigger(milliseconds(1000));
+  EXPECT_EQ(first.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(first.status, &delay_ms));
+  EXPECT_EQ(delay_ms, 2000);
+  EXPECT_LT(first.ms, 500);
+  // The next caller is not sent to GenAuth at all while the pause lasts.
+  Outcome second = CallTrigger();
+  EXPECT_EQ(second.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Reason(second.status), "RATE_LIMITED");
+  ASSERT_TRUE(HasRetryInfo(second.status, &delay_ms));
+  EXPECT_GT(delay_ms, 1000);
+  EXPECT_LE(delay_ms, 2000);
+  EXPECT_LT(second.ms, 200);
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_EQ(Counter("genauth_upstream_calls_rejected_total", {{"why", "rate_limited"}}), 1u);
+  // After the pause, calls go again.
+  std::this_thread::sleep_for(milliseconds(delay_ms + 50));
+  EXPECT_TRUE(CallTrigger().status.ok());
+  EXPECT_EQ(Triggers(), 2u);
+}
+
+TEST_F(FaultInjectionTest, RateLimitWithinTheDeadlineWaitsAndRetriesOnce) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, {Envelope(429, "1")});
+  Outcome call = CallTrigger(milliseconds(3000));
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Triggers(), 2u);  // 429 means not processed: one repeat after the pause is safe
+  EXPECT_GE(call.ms, 1000);
+  EXPECT_LT(call.ms, 2000);
+}
+
+TEST_F(FaultInjectionTest, RateLimitWithAnHttpDatePausesUntilThatDate) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, {Envelope(429, HttpDateIn(3))});
+  Outcome first = CallTrigger(milliseconds(1000));
+  EXPECT_EQ(first.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Outcome second = CallTrigger(milliseconds(1000));
+  EXPECT_EQ(second.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Reason(second.status), "RATE_LIMITED");
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(second.status, &delay_ms));
+  EXPECT_GT(delay_ms, 1000);  // the date has one-second resolution: 2 to 3 s remain
+  EXPECT_LE(delay_ms, 3000);
+  EXPECT_LT(first.ms + second.ms, 500);
+  EXPECT_EQ(Triggers(), 1u);
+}
+
+TEST_F(FaultInjectionTest, A503BurstIsRetriedBecauseGenAuthDidNotProcessIt) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(2, Envelope(503)));
+  Outcome call = CallTrigger();
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Triggers(), 3u);
+  EXPECT_LT(call.ms, 500);  // two backoffs of at most 40 ms
+}
+
+TEST_F(FaultInjectionTest, ALong503BurstEndsAtMaxAttempts) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(5, Envelope(503)));
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "GENAUTH_ERROR");
+  EXPECT_EQ(Triggers(), 3u);
+  EXPECT_LT(call.ms, 500);
+}
+
+TEST_F(FaultInjectionTest, The503sOfManyCallsAreRetriedOnlyWithinTheBudget) {
+  // Every attempt fails; 20 calls would make 60 attempts without a budget. Budget: 20% of calls
+  // plus a floor of 2 -> at most 20 + 4 + 2 = 26 attempts.
+  auto& o = h_.sidecar_options();
+  o.client.retry_budget = {0.2, 2, std::chrono::seconds(10)};
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(100, Envelope(503)));
+  const auto start = Clock::now();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(CallTrigger().status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  // The warm-up call counts as one of the budget's calls: 21 calls -> 2 + 4.2 = 6 retries.
+  EXPECT_EQ(Triggers(), 26u);
+  EXPECT_EQ(Counter("genauth_upstream_retries_total"), 6u);
+  EXPECT_GE(Counter("genauth_upstream_retries_refused_total", {{"why", "budget"}}), 14u);
+  EXPECT_LT(ElapsedMs(start), 3000);
+}
+
+TEST_F(FaultInjectionTest, A500IsNotRetriedForATriggerButIsForARead) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, {Envelope(500)});
+  Outcome trigger = CallTrigger();
+  EXPECT_EQ(trigger.status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(Triggers(), 1u);
+  h_.emulator().ScriptFaults(kGetPath, {Envelope(500)});
+  Outcome get = CallGet();
+  EXPECT_TRUE(get.status.ok()) << get.status.error_message();
+  EXPECT_EQ(Gets(), 2u);
+  EXPECT_LT(trigger.ms + get.ms, 1000);
+}
+
+// --- the circuit breaker ---
+
+TEST_F(FaultInjectionTest, ConsecutiveFailuresOpenTheBreakerAndAProbeClosesIt) {
+  auto& o = h_.sidecar_options();
+  o.client.retry.max_attempts = 1;
+  o.client.circuit_breaker = {3, milliseconds(500)};
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(3, Envelope(503)));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(CallTrigger().status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  // Open: answered at once, GenAuth not called, RetryInfo says when to come back.
+  Outcome refused = CallTrigger();
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(refused.status), "CIRCUIT_OPEN");
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(refused.status, &delay_ms));
+  EXPECT_GT(delay_ms, 0);
+  EXPECT_LE(delay_ms, 500);
+  EXPECT_LT(refused.ms, 100);
+  EXPECT_EQ(Triggers(), 3u);
+  EXPECT_EQ(CircuitState(), 1);
+  // GenAuth has recovered; after the open time one probe goes and closes the breaker.
+  std::this_thread::sleep_for(milliseconds(delay_ms + 20));
+  EXPECT_TRUE(CallTrigger().status.ok());
+  EXPECT_TRUE(CallTrigger().status.ok());
+  EXPECT_EQ(Triggers(), 5u);
+  EXPECT_EQ(CircuitState(), 0);
+  EXPECT_EQ(Counter("genauth_upstream_circuit_transitions_total", {{"to", "open"}}), 1u);
+  EXPECT_NE(h_.Logs().find("circuit breaker opened"), std::string::npos);
+}
+
+TEST_F(FaultInjectionTest, AFailedProbeKeepsTheBreakerOpen) {
+  auto& o = h_.sidecar_options();
+  o.client.retry.max_attempts = 1;
+  o.client.circuit_breaker = {2, milliseconds(300)};
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(3, Envelope(502)));
+  CallTrigger();
+  CallTrigger();
+  std::this_thread::sleep_for(milliseconds(320));
+  Outcome probe = CallTrigger();  // the probe meets the third 502
+  EXPECT_EQ(probe.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(probe.status), "GENAUTH_ERROR");
+  Outcome refused = CallTrigger();
+  EXPECT_EQ(Reason(refused.status), "CIRCUIT_OPEN");
+  EXPECT_EQ(Triggers(), 3u);
+}
+
+TEST_F(FaultInjectionTest, CallerErrorsDoNotOpenTheBreaker) {
+  auto& o = h_.sidecar_options();
+  o.client.circuit_breaker = {2, std::chrono::seconds(30)};
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(5, Envelope(404)));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(CallTrigger().status.error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_TRUE(CallTrigger().status.ok());
+  EXPECT_EQ(Triggers(), 6u);
+}
+
+// --- the management token ---
+
+TEST_F(FaultInjectionTest, TokenEndpointDownFailsFastWithoutCallingTheApi) {
+  h_.Start();
+  h_.emulator().ScriptFaults(kTokenPath, Times(50, Envelope(503)));
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "TOKEN_UNAVAILABLE");
+  EXPECT_EQ(Triggers(), 0u);
+  EXPECT_LT(call.ms, 1000);
+  // While the token endpoint stays down, callers fail fast instead of each hammering it.
+  const size_t fetches = h_.emulator().CountRequests(kTokenPath);
+  Outcome again = CallTrigger();
+  EXPECT_EQ(again.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_LT(again.ms, 200);
+  EXPECT_LE(h_.emulator().CountRequests(kTokenPath), fetches + 1);
+}
+
+TEST_F(FaultInjectionTest, ATokenRevokedMidFlightIsRenewedAndTheCallRepeatedOnce) {
+  StartWarm();
+  h_.emulator().RevokeAllTokens();
+  Outcome call = CallTrigger();
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Triggers(), 2u);  // a 401 was not processed: repeating it is safe
+  EXPECT_EQ(h_.emulator().CountRequests(kTokenPath), 1u);
+  EXPECT_LT(call.ms, 1000);
+}
+
+// --- bad replies ---
+
+TEST_F(FaultInjectionTest, AnHtmlErrorPageIsAGatewayErrorByItsHttpStatus) {
+  StartWarm();
+  const Fault page = Raw(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
+  h_.emulator().ScriptFaults(kTriggerPath, {page});
+  Outcome trigger = CallTrigger();
+  // A 502 may come after GenAuth acted: a trigger is not repeated. A read is.
+  EXPECT_EQ(trigger.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(trigger.status), "GENAUTH_ERROR");
+  EXPECT_NE(trigger.status.error_message().find("HTTP 502 without a JSON envelope"),
+            std::string::npos)
+      << trigger.status.error_message();
+  EXPECT_EQ(Triggers(), 1u);
+  h_.emulator().ScriptFaults(kGetPath, {page});
+  EXPECT_TRUE(CallGet().status.ok());
+  EXPECT_EQ(Gets(), 2u);
+}
+
+TEST_F(FaultInjectionTest, An200HtmlPageIsAMalformedReplyAndNotRetried) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath,
+                             {Raw(200, R"({"statusCode":200,"data":{}})", "text/html")});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_MALFORMED_REPLY");
+  EXPECT_NE(call.status.error_message().find("Content-Type is text/html"), std::string::npos)
+      << call.status.error_message();
+  EXPECT_EQ(Triggers(), 1u);
+}
+
+TEST_F(FaultInjectionTest, TruncatedJsonIsAMalformedReply) {
+  StartWarm();
+  h_.emulator().ScriptFaults(
+      kTriggerPath, {Raw(200, R"({"statusCode":200,"data":{"response":)", "application/json")});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_MALFORMED_REPLY");
+  EXPECT_NE(call.status.error_message().find("could not be read"), std::string::npos)
+      << call.status.error_message();
+  EXPECT_EQ(Triggers(), 1u);
+}
+
+TEST_F(FaultInjectionTest, JsonThatIsNotAnEnvelopeIsAMalformedReply) {
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath,
+                             {Raw(200, R"(["not", "an", "envelope"])", "application/json"),
+                              Raw(200, R"({"ok": true})", "application/json")});
+  for (int i = 0; i < 2; ++i) {
+    Outcome call = CallTrigger();
+    EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(Reason(call.status), "UPSTREAM_MALFORMED_REPLY");
+  }
+  EXPECT_EQ(Triggers(), 2u);
+}
+
+TEST_F(FaultInjectionTest, AReadWithoutDataIsAnErrorButAWriteWithoutDataSucceeds) {
+  StartWarm();
+  h_.emulator().ScriptFaults(
+      kGetPath, Times(3, Raw(200, R"({"statusCode":200,"message":"ok"})", "application/json")));
+  Outcome get = CallGet();
+  EXPECT_EQ(get.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(get.status), "UPSTREAM_MALFORMED_REPLY");
+  EXPECT_NE(get.status.error_message().find("no data"), std::string::npos);
+  EXPECT_EQ(Gets(), 1u);
+  // GenAuth said the trigger happened: an error would invite a duplicate.
+  h_.emulator().ScriptFaults(
+      kTriggerPath, {Raw(200, R"({"statusCode":200,"message":"ok"})", "application/json")});
+  EXPECT_TRUE(CallTrigger().status.ok());
+  EXPECT_EQ(Triggers(), 1u);
+}
+
+TEST_F(FaultInjectionTest, AnOversizedReplyIsRefusedAndNotRetried) {
+  h_.sidecar_options().transport.max_reply_bytes = 64 * 1024;
+  StartWarm();
+  Fault huge = Raw(
+      200, R"({"statusCode":200,"data":{"response":")" + std::string(200 * 1024, 'x') + R"("}})",
+      "application/json");
+  h_.emulator().ScriptFaults(kTriggerPath, {huge});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "UPSTREAM_MALFORMED_REPLY");
+  EXPECT_NE(call.status.error_message().find("larger than"), std::string::npos);
+  EXPECT_EQ(Triggers(), 1u);
+  EXPECT_LT(call.ms, 1000);
+}
+
+// --- load shedding ---
+
+TEST_F(FaultInjectionTest, BeyondWorkersAndQueueCallsAreShedAtOnce) {
+  auto& o = h_.sidecar_options();
+  o.worker_threads = 1;
+  o.max_queued_calls = 1;
+  StartWarm();
+  Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(250);  // within the 300 ms attempt timeout
+  h_.emulator().ScriptFaults(kTriggerPath, Times(2, slow));
+  // One call runs, one waits in the queue; the third finds no room.
+  auto running = std::async(std::launch::async, [this] { return CallTrigger(); });
+  for (int i = 0; i < 100 && Triggers() == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
+  auto queued = std::async(std::launch::async, [this] { return CallTrigger(); });
+  for (int i = 0;
+       i < 100 && h_.sidecar().metrics().GaugeValue("genauth_sidecar_calls_in_flight") < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  Outcome shed = CallTrigger();
+  EXPECT_EQ(shed.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Reason(shed.status), "OVERLOADED");
+  EXPECT_LT(shed.ms, 100);
+  EXPECT_TRUE(running.get().status.ok());
+  EXPECT_TRUE(queued.get().status.ok());
+  EXPECT_EQ(Triggers(), 2u);
+  EXPECT_EQ(Counter("genauth_sidecar_calls_shed_total"), 1u);
+}
+
+// --- drain ---
+
+TEST_F(FaultInjectionTest, DrainServesDuringTheDelayThenRefusesAndLetsInFlightCallsFinish) {
+  auto& o = h_.sidecar_options();
+  o.drain_delay = milliseconds(400);
+  o.shutdown_grace = std::chrono::seconds(5);
+  o.client.attempt_timeout = std::chrono::seconds(2);
+  StartWarm();
+  Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(800);
+  h_.emulator().ScriptFaults(kTriggerPath, {slow});
+  auto in_flight = std::async(std::launch::async, [this] { return CallTrigger(); });
+  for (int i = 0; i < 100 && Triggers() == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
+  const auto drain_start = Clock::now();
+  auto drained = std::async(std::launch::async, [this] { h_.sidecar().Shutdown(); });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_FALSE(h_.sidecar().ready());
+  // Within the drain delay: health says NOT_SERVING, calls are still served.
+  EXPECT_TRUE(CallTrigger().status.ok());
+  std::this_thread::sleep_for(milliseconds(400));
+  // After it: refused at once.
+  Outcome refused = CallTrigger();
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_LT(refused.ms, 200);
+  EXPECT_TRUE(in_flight.get().status.ok());  // the call accepted before the drain finished
+  drained.get();
+  EXPECT_LT(ElapsedMs(drain_start), 3000);
+  EXPECT_EQ(Triggers(), 2u);
+}
+
+}  // namespace
+}  // namespace genauth::testing
