@@ -233,6 +233,18 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0666u); }},
         HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0",
                   [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0u); }},
+        HappyCase{"SIDECAR_DRAIN_DELAY", "0",
+                  [](const Config& c) { EXPECT_EQ(c.drain_delay, milliseconds(0)); }},
+        HappyCase{"SIDECAR_DRAIN_DELAY", "5s",
+                  [](const Config& c) { EXPECT_EQ(c.drain_delay, milliseconds(5000)); }},
+        HappyCase{"SIDECAR_RETRY_BUDGET_PERCENT", "0",
+                  [](const Config& c) { EXPECT_EQ(c.retry_budget_percent, 0); }},
+        HappyCase{"SIDECAR_RETRY_BUDGET_MIN_RETRIES", "100000",
+                  [](const Config& c) { EXPECT_EQ(c.retry_budget_min_retries, 100000); }},
+        HappyCase{"SIDECAR_BREAKER_FAILURES", "0",
+                  [](const Config& c) { EXPECT_EQ(c.breaker_failures, 0); }},
+        HappyCase{"SIDECAR_BREAKER_OPEN_TIME", "30s",
+                  [](const Config& c) { EXPECT_EQ(c.breaker_open_time, milliseconds(30000)); }},
         HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "30s",
                   [](const Config& c) { EXPECT_EQ(c.secret_poll_interval, milliseconds(30000)); }},
         HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "1h", [](const Config& c) {
@@ -635,12 +647,32 @@ TEST(ConfigTest, BadDurations) {
            {"SIDECAR_SECRET_POLL_INTERVAL", "0s"},
            {"SIDECAR_SECRET_POLL_INTERVAL", "61m"},
            {"SIDECAR_SECRET_POLL_INTERVAL", "often"},
+           {"SIDECAR_DRAIN_DELAY", "2m"},
+           {"SIDECAR_BREAKER_OPEN_TIME", "0s"},
+           {"SIDECAR_BREAKER_OPEN_TIME", "11m"},
        }) {
     Fixture f;
     f.env[c.env] = c.value;
     EXPECT_THAT(OnlyError(f),
                 AllOf(HasSubstr(c.env + "=\"" + c.value + "\""), HasSubstr("expected a duration")))
         << c.env << "=" << c.value;
+  }
+}
+
+TEST(ConfigTest, ResilienceNumbersAreRangeChecked) {
+  for (const auto& [env, value] : std::vector<std::pair<std::string, std::string>>{
+           {"SIDECAR_RETRY_BUDGET_PERCENT", "-1"},
+           {"SIDECAR_RETRY_BUDGET_PERCENT", "1001"},
+           {"SIDECAR_RETRY_BUDGET_PERCENT", "20%"},
+           {"SIDECAR_RETRY_BUDGET_MIN_RETRIES", "-5"},
+           {"SIDECAR_BREAKER_FAILURES", "1001"},
+           {"SIDECAR_BREAKER_FAILURES", "five"},
+       }) {
+    Fixture f;
+    f.env[env] = value;
+    EXPECT_THAT(OnlyError(f),
+                AllOf(HasSubstr(env + "=\"" + value + "\""), HasSubstr("expected a whole number")))
+        << env << "=" << value;
   }
 }
 
