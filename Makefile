@@ -8,6 +8,7 @@
 #   make image       container images (FROM scratch, podman + runc, offline); not part of make test
 #   make pod-test    the deploy/k8s pod under `podman kube play`, one webhook through it (root)
 #   make measure     the sidecar's memory and CPU idle and under a short load (resource sizing)
+#   make bench       the sidecar's overhead versus direct REST, open loop (BENCHMARKS.md; ~6 min)
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -17,7 +18,7 @@ CMAKE_FLAGS ?=
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
 .PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean \
-        image pod-test measure
+        image pod-test measure bench
 
 all: build
 
@@ -73,6 +74,15 @@ pod-test: image
 measure: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES)
 	scripts/measure-resources.sh $(BUILD_DIR)
+
+# Only what the benchmark runs; gnuplot and perf come from scripts/install-bench-deps.sh so that
+# `make test` never needs them. Results go to bench/results (BENCH_* variables: scripts/bench.sh).
+BENCH_BINARIES := $(DEPLOY_BINARIES) genauth-loadgen
+
+bench: configure
+	@scripts/install-bench-deps.sh
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
+	scripts/bench.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -191,11 +191,15 @@ bool Emulator::Start() {
   const size_t threads = static_cast<size_t>(std::max(1, options_.worker_threads));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's default also sets SO_REUSEPORT, which would let a second server bind a busy port.
-  server_->set_socket_options([](int sock) {
+  // The socket is kept so that its listen backlog can be raised once bound (see below).
+  int listening_socket = -1;
+  server_->set_socket_options([&listening_socket](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening_socket = sock;
   });
   server_->set_keep_alive_timeout(std::max(0, options_.keep_alive_timeout_s));
+  server_->set_keep_alive_max_count(std::max<size_t>(1, options_.keep_alive_max_requests));
   // Without it, Nagle's algorithm holds the body behind the headers for the client's delayed ACK
   // (~40 ms per reply on Linux), which would dwarf every latency the tests and benchmarks measure.
   server_->set_tcp_nodelay(true);
@@ -227,6 +231,15 @@ bool Emulator::Start() {
     if (!server_->bind_to_port(options_.bind_host, options_.port)) return false;
     port_ = options_.port;
   }
+
+  // httplib listens with a backlog of 5: clients that open many connections at once (the Node
+  // SDK under load, benchmarks) would see dropped SYNs and 1 s retransmissions. listen() again
+  // raises it.
+  if (listening_socket >= 0) listen(listening_socket, SOMAXCONN);
+  server_->set_socket_options([](int sock) {  // the callback above refers to this frame
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 
   // The listening socket already queues connections; waiting for is_running() also guarantees
   // that Stop() cannot race with listen_after_bind() and leave the accept loop running.

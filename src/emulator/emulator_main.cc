@@ -36,6 +36,8 @@ endpoints, token or AK/SK signature authentication), with scripted faults.
   --tls-cert FILE, --tls-key FILE   serve HTTPS with this certificate and key (PEM)
   --latency-ms N              added to every reply except the /_emulator/ control endpoints
   --threads N                 serving threads (default 32)
+  --keep-alive-max-requests N requests per keep-alive connection before it is closed
+                              (default 5, httplib's; nginx allows 1000)
   --max-records N             recorded requests kept in memory; 0 = all (default 100000)
   --max-webhook-logs N        webhook logs kept per webhook; 0 = all (default 1000)
   --legacy-delete-reply       delete-webhook answers without data, like older servers
@@ -134,6 +136,10 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
     } else if (name == "--threads") {
       if (error = integer(1, 4096, &number); error.empty()) {
         options.worker_threads = static_cast<int>(number);
+      }
+    } else if (name == "--keep-alive-max-requests") {
+      if (error = integer(1, 1000000, &number); error.empty()) {
+        options.keep_alive_max_requests = static_cast<size_t>(number);
       }
     } else if (name == "--max-records") {
       if (error = integer(0, 100000000, &number); error.empty()) {

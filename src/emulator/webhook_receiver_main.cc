@@ -2,6 +2,7 @@
 // path, prints one JSON line per webhook to stdout ({path, headers, body}), and answers 200 with
 // {"received": true, "echo": <the body, parsed when JSON>}.
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -121,7 +122,17 @@ int main(int argc, char** argv) {
   }
 
   server->set_tcp_nodelay(true);  // no Nagle delay between headers and body
-  std::mutex stdout_mu;           // one whole line per webhook, even when they arrive concurrently
+  // The emulator opens a connection per delivery. httplib listens with a backlog of 5, so a few
+  // hundred deliveries a second overflow it and each dropped SYN costs a 1 s retransmission:
+  // the listening socket is kept here and its backlog raised once bound (listen() again does that).
+  int listening_socket = -1;
+  server->set_socket_options([&listening_socket](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));  // httplib's default, kept
+    listening_socket = sock;
+  });
+  std::mutex stdout_mu;  // one whole line per webhook, even when they arrive concurrently
   const int status = flags.status;
   server->Post(".*", [&stdout_mu, status](const httplib::Request& req, httplib::Response& res) {
     nlohmann::json headers = nlohmann::json::object();
@@ -156,6 +167,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "webhook-receiver: cannot bind %s:%d\n", flags.host.c_str(), flags.port);
     return kExitCantStart;
   }
+  if (listening_socket >= 0) listen(listening_socket, SOMAXCONN);
   std::atomic<bool> listen_returned{false};
   std::thread serving([&server, &listen_returned] {
     server->listen_after_bind();

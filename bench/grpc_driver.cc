@@ -1,0 +1,135 @@
+// Asynchronous unary calls on the generated stub (see grpc_driver.h).
+#include "grpc_driver.h"
+
+#include <utility>
+
+namespace genauth::bench {
+namespace {
+
+namespace v1 = genauth::management::v1;
+
+const char* CodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
+  const auto index = static_cast<size_t>(code);
+  return index < sizeof(kNames) / sizeof(kNames[0]) ? kNames[index] : "UNKNOWN_CODE";
+}
+
+// A call in flight; its address is the completion queue tag. Deleted by the poller.
+struct PendingCall {
+  virtual ~PendingCall() = default;
+  CallSpec spec;
+  grpc::ClientContext context;
+  grpc::Status status;
+};
+
+template <class Response>
+struct TypedCall final : PendingCall {
+  Response response;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+};
+
+// `prepare` is the stub's PrepareAsync<Method>. The request is serialized before this returns,
+// so one shared request message serves every call.
+template <class Response, class Request, class Prepare>
+void StartCall(const CallSpec& spec, const Request& request, std::chrono::milliseconds timeout,
+               grpc::CompletionQueue* queue, Prepare prepare) {
+  auto* call = new TypedCall<Response>();
+  call->spec = spec;
+  call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+  call->reader = prepare(&call->context, request, queue);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
+}
+
+}  // namespace
+
+GrpcDriver::GrpcDriver(const GrpcDriverOptions& options, const Workload* workload,
+                       CompletionSink* sink)
+    : options_(options), workload_(workload), sink_(sink) {
+  for (int i = 0; i < std::max(1, options_.channels); ++i) {
+    auto lane = std::make_unique<Lane>();
+    grpc::ChannelArguments args;
+    // Distinct channels must not share one subchannel (one TCP connection).
+    args.SetInt("genauth.bench.channel", i);
+    lane->channel =
+        grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args);
+    lane->stub = v1::WebhookService::NewStub(lane->channel);
+    Lane* raw = lane.get();
+    lane->poller = std::thread([this, raw] { Poll(raw); });
+    lanes_.push_back(std::move(lane));
+  }
+}
+
+GrpcDriver::~GrpcDriver() { Shutdown(); }
+
+bool GrpcDriver::WaitForReady(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::system_clock::now() + timeout;
+  for (auto& lane : lanes_) {
+    if (!lane->channel->WaitForConnected(deadline)) return false;
+  }
+  return true;
+}
+
+void GrpcDriver::Start(const CallSpec& call) {
+  Lane& lane = *lanes_[call.index % lanes_.size()];
+  v1::WebhookService::Stub* stub = lane.stub.get();
+  switch (call.kind) {
+    case RpcKind::kTrigger:
+      StartCall<v1::TriggerWebhookResponse>(
+          call, workload_->trigger(), options_.timeout, &lane.queue,
+          [stub](grpc::ClientContext* c, const v1::TriggerWebhookRequest& r,
+                 grpc::CompletionQueue* q) { return stub->PrepareAsyncTriggerWebhook(c, r, q); });
+      break;
+    case RpcKind::kGet:
+      StartCall<v1::Webhook>(
+          call, workload_->get(), options_.timeout, &lane.queue,
+          [stub](grpc::ClientContext* c, const v1::GetWebhookRequest& r, grpc::CompletionQueue* q) {
+            return stub->PrepareAsyncGetWebhook(c, r, q);
+          });
+      break;
+    case RpcKind::kList:
+      StartCall<v1::ListWebhooksResponse>(
+          call, workload_->list(), options_.timeout, &lane.queue,
+          [stub](grpc::ClientContext* c, const v1::ListWebhooksRequest& r,
+                 grpc::CompletionQueue* q) { return stub->PrepareAsyncListWebhooks(c, r, q); });
+      break;
+  }
+}
+
+void GrpcDriver::Poll(Lane* lane) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (lane->queue.Next(&tag, &ok)) {
+    // The reply is read and parsed by the time Finish's tag comes back; a client would use it.
+    const int64_t completed = NowNanos();
+    auto* call = static_cast<PendingCall*>(tag);
+    sink_->OnCompleted(call->spec, completed, CodeName(call->status.error_code()));
+    delete call;
+  }
+}
+
+void GrpcDriver::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  // Calls still in flight end by their deadline at the latest; Next returns them before false.
+  for (auto& lane : lanes_) lane->queue.Shutdown();
+  for (auto& lane : lanes_) lane->poller.join();
+}
+
+}  // namespace genauth::bench

@@ -1,0 +1,311 @@
+#!/usr/bin/python3
+"""Turns the raw results of scripts/bench.sh into bench.json, bench.md and latency.png.
+
+    scripts/bench_report.py OUT_DIR      (reads OUT_DIR/raw/*.json)
+
+bench.json holds every run as measured plus the derived figures (added latency, mCPU per 1000
+requests/s, peak RSS, token fetches, sustainable rate) and each target with met/missed and by how
+much; bench.md renders the same as Markdown tables for BENCHMARKS.md; latency.png is the
+latency-percentile plot (gnuplot) of direct versus via-sidecar in each profile.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+# The issue's targets, at 1000 requests/s with 1 KiB payloads (loopback profile).
+TARGETS = {
+    "added_p50_ms": 0.15,
+    "added_p99_ms": 0.5,
+    "mcpu_per_1000rps": 40.0,
+    "rss_mb": 20.0,  # MB = 10^6 bytes
+}
+PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9"), ("max", "max")]
+
+
+def load(raw, name):
+    path = os.path.join(raw, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def process(run, name):
+    for p in run.get("processes", []):
+        if p.get("name") == name:
+            return p
+    return None
+
+
+def profile(raw, name):
+    direct, sidecar = load(raw, name + "-direct"), load(raw, name + "-sidecar")
+    if direct is None or sidecar is None:
+        return None
+    meta = load(raw, name + "-sidecar.meta") or {}
+    added = {key: round(sidecar["latency_ms"][key] - direct["latency_ms"][key], 3)
+             for key, _ in PERCENTILES}
+    side = process(sidecar, "sidecar") or {}
+    rss_peak_mib = side.get("rss_peak_mib", 0)
+    lifetime = meta.get("token_lifetime_s", 0)
+    window = meta.get("token_window_s", 0)
+    # One fetch at start-up, then one per renewal at 80% of the lifetime.
+    expected = 1 + int(window // (0.8 * lifetime)) if lifetime else None
+    return {
+        "direct": direct,
+        "sidecar": sidecar,
+        "added_ms": added,
+        "sidecar_mcpu": side.get("mcpu"),
+        "sidecar_mcpu_per_1000rps": side.get("mcpu_per_1000rps"),
+        "sidecar_rss_max_mib": side.get("rss_max_mib"),
+        "sidecar_rss_peak_mib": rss_peak_mib,
+        "sidecar_rss_peak_mb": round(rss_peak_mib * 1.048576, 1),
+        "sidecar_threads": side.get("threads"),
+        "token_fetches": meta.get("token_fetches_emulator"),
+        "token_fetches_metric": meta.get("token_fetches_metric"),
+        "token_lifetime_s": lifetime,
+        "token_window_s": window,
+        "token_fetches_expected": expected,
+    }
+
+
+def verdict(value, limit):
+    if value is None:
+        return {"value": None, "target": limit, "met": False, "by": None}
+    return {"value": value, "target": limit, "met": value <= limit,
+            "by": round(value - limit, 3) if value > limit else 0}
+
+
+def fmt(value, digits=3):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def status_text(run):
+    counts = run.get("status_counts", {})
+    text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    if run.get("dropped"):
+        text += f", dropped {run['dropped']}"
+    return text
+
+
+def markdown(report):
+    out = []
+    m = report["machine"]
+    out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('mem_total_mib')} MiB, "
+               f"kernel {m.get('kernel')}; load average before {m.get('loadavg_before')}, after "
+               f"{m.get('loadavg_after')}; commit {m.get('commit')}, {m.get('started')}.")
+    out.append("")
+    t = report["targets"]
+    if t:
+        out.append("### Targets (loopback, 1000 requests/s, 1 KiB)")
+        out.append("")
+        out.append("| | target | measured | |")
+        out.append("|---|---|---|---|")
+        rows = [("added latency p50", "added_p50_ms", "ms"), ("added latency p99", "added_p99_ms", "ms"),
+                ("sidecar CPU per 1000 requests/s", "mcpu_per_1000rps", "mCPU"),
+                ("sidecar peak RSS (VmHWM)", "rss_mb", "MB")]
+        for label, key, unit in rows:
+            v = t[key]
+            state = "met" if v["met"] else f"**missed by {fmt(v['by'])} {unit}**"
+            out.append(f"| {label} | ≤ {v['target']} {unit} | {fmt(v['value'])} {unit} | {state} |")
+        tok = t.get("token_fetches")
+        if tok:
+            state = "met" if tok["met"] else "**missed**"
+            out.append(f"| token fetches | one per renewal (80% of lifetime) | {tok['value']} in "
+                       f"{tok['window_s']} s, lifetime {tok['lifetime_s']} s (expected "
+                       f"{tok['expected']}) | {state} |")
+        out.append("")
+    for name, title in (("loopback", "Loopback (emulator answers at once)"),
+                        ("wan", "WAN-like (emulator adds latency to every reply)")):
+        p = report["profiles"].get(name)
+        if not p:
+            continue
+        d, s = p["direct"], p["sidecar"]
+        out.append(f"### {title}: TriggerWebhook, {s['payload_bytes']} B body, "
+                   f"{fmt(s['rate_target'], 0)}/s, {fmt(s['duration_s'], 0)} s measured")
+        out.append("")
+        out.append("| latency (ms) | " + " | ".join(label for _, label in PERCENTILES) + " |")
+        out.append("|---|" + "---|" * len(PERCENTILES))
+        out.append("| direct REST | " + " | ".join(fmt(d["latency_ms"][k]) for k, _ in PERCENTILES) + " |")
+        out.append("| via sidecar | " + " | ".join(fmt(s["latency_ms"][k]) for k, _ in PERCENTILES) + " |")
+        out.append("| **added** | " + " | ".join(f"**{fmt(p['added_ms'][k])}**" for k, _ in PERCENTILES) + " |")
+        out.append("")
+        out.append("| run | achieved/s | statuses | send lag p99 (ms) | sidecar mCPU | mCPU per 1000/s | "
+                   "sidecar RSS max / peak (MiB) | emulator mCPU | loadgen mCPU | load avg (1 min) |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+        for label, run in (("direct", d), ("sidecar", s)):
+            side = process(run, "sidecar") or {}
+            emu = process(run, "emulator") or {}
+            gen = process(run, "loadgen") or {}
+            rss = (f"{fmt(side.get('rss_max_mib'), 1)} / {fmt(side.get('rss_peak_mib'), 1)}"
+                   if side else "–")
+            out.append(f"| {label} | {fmt(run['achieved_rate'], 1)} | {status_text(run)} | "
+                       f"{fmt(run['send_lag_ms']['p99'])} | {fmt(side.get('mcpu'), 1)} | "
+                       f"{fmt(side.get('mcpu_per_1000rps'), 1)} | {rss} | {fmt(emu.get('mcpu'), 1)} | "
+                       f"{fmt(gen.get('mcpu'), 1)} | {fmt(run['loadavg'][0], 2)} |")
+        out.append("")
+        out.append(f"Token fetches during the sidecar run: {fmt(p['token_fetches'])} (emulator count; "
+                   f"sidecar metric {fmt(p['token_fetches_metric'])}) in {fmt(p['token_window_s'], 1)} s "
+                   f"with a {p['token_lifetime_s']} s token lifetime; expected "
+                   f"{fmt(p['token_fetches_expected'])} (start-up, then every 80% of the lifetime). "
+                   f"The direct client fetched {fmt(d.get('client_token_fetches'))}.")
+        out.append("")
+    peak = report.get("peak")
+    if peak:
+        out.append("### Peak throughput via the sidecar (loopback, TriggerWebhook, 1 KiB)")
+        out.append("")
+        out.append("| target/s | achieved/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors+drops | sidecar mCPU | "
+                   "emulator mCPU | loadgen mCPU | verdict |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+        for step in peak["steps"]:
+            out.append(f"| {fmt(step['rate_target'], 0)} | {fmt(step['achieved_rate'], 1)} | "
+                       f"{fmt(step['p50'])} | {fmt(step['p99'])} | {fmt(step['p99_9'])} | "
+                       f"{step['errors']} | {fmt(step['sidecar_mcpu'], 0)} | {fmt(step['emulator_mcpu'], 0)} | "
+                       f"{fmt(step['loadgen_mcpu'], 0)} | {step['verdict']} |")
+        out.append("")
+        out.append(f"Sustainable rate on this machine: **{peak['sustainable_rate']}/s** "
+                   f"(p99 ≤ {peak['p99_limit_ms']} ms, errors ≤ 0.1%, ≥ 97% of the rate reached).")
+        out.append("")
+    node = report.get("node")
+    if node:
+        out.append("### Node.js service: official SDK directly vs @grpc/grpc-js through the sidecar "
+                   "(HTTPS emulator)")
+        out.append("")
+        out.append("| client | achieved/s | " + " | ".join(label for _, label in PERCENTILES) +
+                   " | statuses | node mCPU | sidecar mCPU |")
+        out.append("|---|---|" + "---|" * len(PERCENTILES) + "---|---|---|")
+        for run in (node.get("sdk"), node.get("sidecar")):
+            if not run:
+                continue
+            n = process(run, "node") or {}
+            side = process(run, "sidecar") or {}
+            out.append(f"| {run['client']} | {fmt(run['achieved_rate'], 1)} | " +
+                       " | ".join(fmt(run["latency_ms"][k]) for k, _ in PERCENTILES) +
+                       f" | {status_text(run)} | {fmt(n.get('mcpu'))} | {fmt(side.get('mcpu'))} |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def plot(report, out_dir):
+    series = []
+    for name in ("loopback", "wan"):
+        p = report["profiles"].get(name)
+        if not p:
+            continue
+        for mode in ("direct", "sidecar"):
+            path = os.path.join(out_dir, f"latency-{name}-{mode}.dat")
+            with open(path, "w") as f:
+                f.write("# percentile  x=1/(1-p)  latency_ms\n")
+                for pct, ms in p[mode]["spectrum"]:
+                    if pct >= 100:
+                        continue
+                    f.write(f"{pct} {1 / (1 - pct / 100):.6g} {ms}\n")
+            series.append((name, mode, os.path.basename(path)))
+    if not series:
+        return
+    titles = {"loopback": "loopback (emulator answers at once), "
+              f"{fmt(report['profiles']['loopback']['sidecar']['rate_target'], 0)}/s"
+              if "loopback" in report["profiles"] else "",
+              "wan": "WAN-like (+50 ms upstream), "
+              f"{fmt(report['profiles']['wan']['sidecar']['rate_target'], 0)}/s"
+              if "wan" in report["profiles"] else ""}
+    panels = sorted({name for name, _, _ in series}, key=["loopback", "wan"].index)
+    script = [
+        "set terminal pngcairo size 1400,560 font 'DejaVu Sans,11'" if has_pngcairo()
+        else "set terminal png size 1400,560",
+        "set output 'latency.png'",
+        f"set multiplot layout 1,{len(panels)} title 'TriggerWebhook latency by percentile, "
+        "1 KiB body, open loop (from scheduled send time)'",
+        "set logscale x", "set logscale y", "set grid",
+        "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000)",
+        "set xlabel 'percentile'", "set ylabel 'latency (ms)'", "set key top left",
+    ]
+    for name in panels:
+        files = {mode: f for n, mode, f in series if n == name}
+        script.append(f"set title '{titles[name]}'")
+        script.append("plot '{}' using 2:3 with lines lw 2 title 'direct REST', "
+                      "'{}' using 2:3 with lines lw 2 title 'via sidecar'".format(
+                          files["direct"], files["sidecar"]))
+    script.append("unset multiplot")
+    with open(os.path.join(out_dir, "latency.gnuplot"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    subprocess.run(["gnuplot", "latency.gnuplot"], cwd=out_dir, check=True)
+
+
+def has_pngcairo():
+    result = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True)
+    return "pngcairo" in (result.stdout + result.stderr)
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "bench/results"
+    raw = os.path.join(out_dir, "raw")
+    machine = load(raw, "machine") or {}
+    machine.update(load(raw, "machine-after") or {})
+    report = {"machine": machine, "profiles": {}, "targets": {}}
+    for name in ("loopback", "wan"):
+        p = profile(raw, name)
+        if p:
+            report["profiles"][name] = p
+    loop = report["profiles"].get("loopback")
+    if loop:
+        report["targets"] = {
+            "added_p50_ms": verdict(loop["added_ms"]["p50"], TARGETS["added_p50_ms"]),
+            "added_p99_ms": verdict(loop["added_ms"]["p99"], TARGETS["added_p99_ms"]),
+            "mcpu_per_1000rps": verdict(loop["sidecar_mcpu_per_1000rps"], TARGETS["mcpu_per_1000rps"]),
+            "rss_mb": verdict(loop["sidecar_rss_peak_mb"], TARGETS["rss_mb"]),
+        }
+        fetches = [report["profiles"][n] for n in report["profiles"]
+                   if report["profiles"][n]["token_fetches"] is not None]
+        if fetches:
+            f = fetches[0]
+            report["targets"]["token_fetches"] = {
+                "value": f["token_fetches"], "expected": f["token_fetches_expected"],
+                "lifetime_s": f["token_lifetime_s"], "window_s": f["token_window_s"],
+                "met": all(x["token_fetches"] == x["token_fetches_expected"] for x in fetches),
+            }
+    steps = []
+    for path in glob.glob(os.path.join(raw, "peak-*.json")):
+        run = json.load(open(path))
+        side, emu, gen = (process(run, n) or {} for n in ("sidecar", "emulator", "loadgen"))
+        steps.append({
+            "rate_target": run["rate_target"], "achieved_rate": run["achieved_rate"],
+            "p50": run["latency_ms"]["p50"], "p99": run["latency_ms"]["p99"],
+            "p99_9": run["latency_ms"]["p99_9"], "errors": run["failed"] + run["dropped"],
+            "error_rate": run["error_rate"], "sidecar_mcpu": side.get("mcpu"),
+            "emulator_mcpu": emu.get("mcpu"), "loadgen_mcpu": gen.get("mcpu"),
+        })
+    if steps:
+        steps.sort(key=lambda s: s["rate_target"])
+        limit = float(os.environ.get("BENCH_PEAK_P99_MS", "25"))
+        for s in steps:
+            ok = (s["p99"] <= limit and s["error_rate"] <= 0.001
+                  and s["achieved_rate"] >= 0.97 * s["rate_target"])
+            s["verdict"] = "pass" if ok else "fail"
+        sustainable = 0  # the highest rate up to which every step passed
+        for s in steps:
+            if s["verdict"] != "pass":
+                break
+            sustainable = int(s["rate_target"])
+        report["peak"] = {"steps": steps, "sustainable_rate": sustainable, "p99_limit_ms": limit}
+    node_sdk, node_side = load(raw, "node-sdk"), load(raw, "node-sidecar")
+    if node_sdk or node_side:
+        report["node"] = {"sdk": node_sdk, "sidecar": node_side}
+
+    with open(os.path.join(out_dir, "bench.json"), "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    text = markdown(report)
+    with open(os.path.join(out_dir, "bench.md"), "w") as f:
+        f.write(text)
+    plot(report, out_dir)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
