@@ -90,12 +90,14 @@ void GrpcDriver::Start(const CallSpec& call) {
   Lane& lane = *lanes_[call.index % lanes_.size()];
   v1::WebhookService::Stub* stub = lane.stub.get();
   switch (call.kind) {
-    case RpcKind::kTrigger:
+    case RpcKind::kTrigger: {
+      v1::TriggerWebhookRequest scratch;  // serialised by StartCall, so it may die after it
       StartCall<v1::TriggerWebhookResponse>(
-          call, workload_->trigger(), options_.timeout, &lane.queue,
+          call, workload_->TriggerFor(call.index, &scratch), options_.timeout, &lane.queue,
           [stub](grpc::ClientContext* c, const v1::TriggerWebhookRequest& r,
                  grpc::CompletionQueue* q) { return stub->PrepareAsyncTriggerWebhook(c, r, q); });
       break;
+    }
     case RpcKind::kGet:
       StartCall<v1::Webhook>(
           call, workload_->get(), options_.timeout, &lane.queue,

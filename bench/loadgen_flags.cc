@@ -36,6 +36,8 @@ Workload:
   --webhook-id ID            webhook to trigger or read (wh-bench)
   --payload-bytes N          TriggerWebhook request_body size as JSON, bytes (1024)
   --seed N                   seed of the mix's per-request choice (1)
+  --unique-payloads          mark each TriggerWebhook body with "soakSeq": <request index>
+                             (make soak's duplicate check)
 
 Schedule (durations: 500ms, 30s, 2m, 1h; a bare number is seconds):
   --rate R                   requests per second (1000)
@@ -143,6 +145,10 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
     if (name == "--help" || name == "-h") {
       flags->help = true;
       return "";
+    }
+    if (name == "--unique-payloads" && !has_value) {  // the one bare flag
+      flags->workload.unique_payloads = true;
+      continue;
     }
     if (!has_value) {
       if (i + 1 >= args.size()) return name + " needs a value";

@@ -103,6 +103,15 @@ Workload::Workload(const WorkloadOptions& options, std::string* error) : options
   rest_[static_cast<size_t>(RpcKind::kList)] = {"GET", "/api/v3/list-webhooks?page=1&limit=10", ""};
 }
 
+const v1::TriggerWebhookRequest& Workload::TriggerFor(uint64_t index,
+                                                      v1::TriggerWebhookRequest* scratch) const {
+  if (!options_.unique_payloads) return trigger_;
+  *scratch = trigger_;
+  (*scratch->mutable_request_body()->mutable_fields())["soakSeq"].set_number_value(
+      static_cast<double>(index));
+  return *scratch;
+}
+
 RpcKind Workload::KindFor(uint64_t index) const {
   uint32_t pick =
       static_cast<uint32_t>(Mix64(index ^ (options_.seed * 0x2545F4914F6CDD1DULL)) % total_weight_);

@@ -29,6 +29,9 @@ struct WorkloadOptions {
   // Relative weight of each kind, indexed by RpcKind; a single-RPC run has one non-zero weight.
   std::array<uint32_t, kRpcKinds> weights = {1, 0, 0};
   uint64_t seed = 1;
+  // Adds "soakSeq": <request index> to each TriggerWebhook request_body, so that every trigger's
+  // attempts can be told apart upstream (the soak test's duplicate check). Costs a copy per call.
+  bool unique_payloads = false;
 };
 
 // An HTTP request to GenAuth without its authentication headers.
@@ -48,6 +51,10 @@ class Workload {
   RpcKind KindFor(uint64_t index) const;
 
   const management::v1::TriggerWebhookRequest& trigger() const { return trigger_; }
+  // The trigger request of request number `index`: trigger() itself, or with unique_payloads a
+  // copy in `scratch` marked with the index.
+  const management::v1::TriggerWebhookRequest& TriggerFor(
+      uint64_t index, management::v1::TriggerWebhookRequest* scratch) const;
   const management::v1::GetWebhookRequest& get() const { return get_; }
   const management::v1::ListWebhooksRequest& list() const { return list_; }
   const RestCall& rest(RpcKind kind) const { return rest_[static_cast<size_t>(kind)]; }

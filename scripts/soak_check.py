@@ -52,19 +52,23 @@ def main():
         load = None
         problems.append(f"no load generator result ({error}); exit status {args.loadgen_status}")
     if load is not None:
-        measured = load["measured"]
-        codes = measured["status_counts"]
-        unanswered = measured.get("unanswered", 0)
-        print(f"calls scheduled     {measured['scheduled']} over {measured['duration_s']:.0f} s "
-              f"({measured['achieved_rate']:.0f}/s achieved)")
-        print(f"calls answered      {sum(codes.values())}")
+        codes = load["status_counts"]
+        print(f"calls scheduled     {load['scheduled']} over {load['duration_s']:.0f} s after "
+              f"warm-up ({load['achieved_rate']:.0f}/s achieved), {load['sent']} sent")
+        print(f"calls answered      {load['completed']}; p50 {load['latency_ms']['p50']} ms, "
+              f"p99 {load['latency_ms']['p99']} ms")
         for code, count in sorted(codes.items(), key=lambda item: -item[1]):
             print(f"  {code:<20} {count}")
-        if measured.get("dropped", 0):
-            problems.append(f"{measured['dropped']} calls could not be sent (the load generator "
-                            "hit its concurrency limit: the sidecar was too slow to answer)")
-        if unanswered:
-            problems.append(f"{unanswered} calls were never answered (hang)")
+        for rpc, entry in sorted(load.get("by_rpc", {}).items()):
+            print(f"  {rpc:<20} " + ", ".join(f"{code} {n}" for code, n in
+                                             sorted(entry["status_counts"].items())))
+        if load.get("dropped", 0):
+            problems.append(f"{load['dropped']} calls could not be sent (the load generator hit "
+                            "its concurrency limit: the sidecar was too slow to answer)")
+        if load.get("unfinished", 0) or load["completed"] != load["sent"]:
+            problems.append(f"{load['sent'] - load['completed']} calls were never answered (hang)")
+        if args.loadgen_status != 0:
+            problems.append(f"the load generator exited with status {args.loadgen_status}")
         if codes.get("UNKNOWN", 0):
             # Every error the sidecar gives has a definite code; UNKNOWN means something escaped.
             problems.append(f"{codes['UNKNOWN']} calls answered UNKNOWN")
@@ -90,10 +94,11 @@ def main():
         sample = list(violations.items())[:5]
         problems.append(f"{len(violations)} trigger payloads were sent again after a fault that "
                         f"may have been processed (a possible double fire), e.g. {sample}")
-    if load is not None:
-        accepted = load["measured"].get("kind_counts", {}).get("trigger")
-        if accepted is not None:
-            print(f"triggers accepted   {accepted} (measured window; warm-up calls excluded)")
+    if load is not None and "trigger" in load.get("by_rpc", {}):
+        accepted = sum(load["by_rpc"]["trigger"]["status_counts"].values())
+        ok = load["by_rpc"]["trigger"]["status_counts"].get("OK", 0)
+        print(f"triggers accepted   {accepted} in the measured window ({ok} OK), warm-up "
+              f"excluded; GenAuth saw {len(attempts)} distinct trigger payloads in all")
 
     with open(args.stats) as f:
         stats = json.load(f)

@@ -444,8 +444,8 @@ std::optional<Fault> Emulator::PopFault(const std::string& path) {
       return std::nullopt;
     }
     ++chaos_injected_[path];
-    return chaos_
-        .faults[std::uniform_int_distribution<size_t>(0, chaos_.faults.size() - 1)(chaos_random_)];
+    return chaos_.Pick(
+        std::uniform_int_distribution<uint64_t>(0, chaos_.TotalWeight() - 1)(chaos_random_));
   }
   Fault fault = std::move(it->second.front());
   it->second.pop_front();

@@ -84,6 +84,21 @@ std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* erro
   return fault;
 }
 
+uint64_t Chaos::TotalWeight() const {
+  uint64_t total = 0;
+  for (size_t i = 0; i < faults.size(); ++i) total += i < weights.size() ? weights[i] : 1;
+  return total;
+}
+
+const Fault& Chaos::Pick(uint64_t draw) const {
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const uint64_t weight = i < weights.size() ? weights[i] : 1;
+    if (draw < weight) return faults[i];
+    draw -= weight;
+  }
+  return faults.back();
+}
+
 std::optional<Chaos> ChaosFromJson(const nlohmann::json& json, std::string* error) {
   if (!json.is_object()) {
     *error = "chaos must be a JSON object";
@@ -108,7 +123,13 @@ std::optional<Chaos> ChaosFromJson(const nlohmann::json& json, std::string* erro
         *error = "fault " + std::to_string(chaos.faults.size()) + ": " + *error;
         return std::nullopt;
       }
+      std::optional<int64_t> weight;
+      if (!ReadInt(item, "weight", 1, 1000, &weight, error)) {
+        *error = "fault " + std::to_string(chaos.faults.size()) + ": " + *error;
+        return std::nullopt;
+      }
       chaos.faults.push_back(std::move(*fault));
+      chaos.weights.push_back(static_cast<uint32_t>(weight.value_or(1)));
     }
   }
   if (chaos.probability > 0 && chaos.faults.empty()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,7 +39,12 @@ struct Fault {
 struct Chaos {
   double probability = 0;  // 0 turns chaos off
   std::vector<Fault> faults;
+  std::vector<uint32_t> weights;  // one per fault (its "weight", default 1): the odds of each
   std::vector<std::string> paths;
+
+  // One of `faults`, by weight, for a uniform `draw` in [0, total weight).
+  const Fault& Pick(uint64_t draw) const;
+  uint64_t TotalWeight() const;
 };
 
 // Reads the control API's spelling of a fault: {httpStatus, bodyStatus, apiCode, message, rawBody,
@@ -51,7 +57,8 @@ std::optional<Fault> FaultFromJson(const nlohmann::json& json, std::string* erro
 nlohmann::json ApiCodeToJson(const std::string& api_code);
 
 // Reads {probability, faults: [fault...], paths: ["/api/..."]}: probability in [0, 1], at least one
-// fault when it is over 0. nullopt with `*error` set otherwise.
+// fault when it is over 0; each fault may also carry "weight" (1 to 1000, default 1). nullopt with
+// `*error` set otherwise.
 std::optional<Chaos> ChaosFromJson(const nlohmann::json& json, std::string* error);
 
 // A short name of what `fault` does, for request records: "status:503", "drop", "truncate",

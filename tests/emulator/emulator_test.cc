@@ -464,6 +464,21 @@ TEST_F(EmulatorTest, ChaosInjectsRandomFaultsOnlyOnItsPaths) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(Body(RequestToken())["statusCode"], 200);
 }
 
+TEST(ChaosTest, PicksFaultsByWeight) {
+  std::string error;
+  auto chaos =
+      ChaosFromJson(json::parse(R"({"probability": 1, "faults": [{"bodyStatus": 503, "weight": 3},
+                                                    {"bodyStatus": 500}]})"),
+                    &error);
+  ASSERT_TRUE(chaos) << error;
+  EXPECT_EQ(chaos->TotalWeight(), 4u);
+  for (uint64_t draw : {0, 1, 2}) EXPECT_EQ(chaos->Pick(draw).body_status, 503);
+  EXPECT_EQ(chaos->Pick(3).body_status, 500);
+  EXPECT_FALSE(
+      ChaosFromJson(json::parse(R"({"probability": 1, "faults": [{"weight": 0}]})"), &error));
+  EXPECT_THAT(error, HasSubstr("weight"));
+}
+
 TEST_F(EmulatorTest, ControlEndpointSetsChaosAndRejectsBadSpecs) {
   json spec = {{"probability", 1.0},
                {"paths", {kTokenPath}},
