@@ -11,16 +11,22 @@
 #   make bench       the sidecar's overhead versus direct REST, open loop (BENCHMARKS.md; ~6 min)
 #   make soak        5 min of mixed traffic at 500 calls/s with random upstream faults; checks no
 #                    crash, hang, duplicate trigger or memory growth (SOAK_DURATION, SOAK_RATE)
+#   make fuzz        libFuzzer targets (tests/fuzz) built with clang + ASan/UBSan in build-fuzz,
+#                    each run FUZZ_SECONDS (default 60) on a copy of its seed corpus; fails on any
+#                    finding and prints where the crash input is. make test replays the corpora.
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := envelope token_reply jwt_claims retry_after config fault transcoder
 
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
 .PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean \
-        image pod-test measure bench soak
+        image pod-test measure bench soak fuzz
 
 all: build
 
@@ -93,5 +99,13 @@ soak: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
 	scripts/soak.sh $(BUILD_DIR) $(SOAK_DURATION) $(SOAK_RATE)
 
+# clang only (CMake refuses SIDECAR_FUZZ with gcc); builds just the fuzz binaries.
+fuzz: deps
+	@scripts/install-fuzz-deps.sh
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSIDECAR_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_TARGETS))
+	scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

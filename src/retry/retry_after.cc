@@ -42,6 +42,14 @@ std::optional<std::chrono::nanoseconds> ParseRetryAfter(std::string_view value,
   }
   auto when = ParseHttpDate(std::string(value));
   if (!when) return std::nullopt;
+  // Checked in whole seconds before any conversion to nanoseconds, which overflows int64 for years
+  // after 2262 or before 1678 (found by tests/fuzz/retry_after_fuzzer: "31 Dec 9999" gave signed
+  // overflow, i.e. an arbitrary wait). A date further ahead than the longest delay-seconds accepted
+  // above is no more a real server's answer than 10 digits are.
+  constexpr std::time_t kMaxDelaySeconds = 999999999;
+  const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+  if (*when < now_seconds) return std::chrono::nanoseconds::zero();
+  if (*when - now_seconds > kMaxDelaySeconds) return std::nullopt;
   auto target = std::chrono::system_clock::from_time_t(*when);
   if (target <= now) return std::chrono::nanoseconds::zero();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(target - now);

@@ -1,12 +1,50 @@
 // Envelope parsing and the GenAuth status table (see envelope.h).
 #include "upstream/envelope.h"
 
+#include <algorithm>
+
 namespace genauth::upstream {
+namespace {
+
+// The deepest nesting of arrays and objects in `body`, counting brackets outside strings only.
+size_t NestingDepth(std::string_view body) {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
 
 std::optional<Envelope> ParseEnvelope(std::string_view body, std::string* why) {
   auto set_why = [why](const char* text) {
     if (why != nullptr) *why = text;
   };
+  // nlohmann parses iteratively, but copying, comparing and dumping a value (FillResponse dumps
+  // `data`) recurse once per level: a 1 MB reply of nested arrays overflowed the stack (found with
+  // tests/fuzz/envelope_fuzzer). No GenAuth reply nests anywhere near this deep.
+  if (NestingDepth(body) > kMaxEnvelopeNesting) {
+    set_why("the reply body nests arrays or objects too deeply");
+    return std::nullopt;
+  }
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     set_why(body.empty() ? "the reply body is empty" : "the reply body is not JSON");

@@ -3,6 +3,7 @@
 // whatever the HTTP status; a reply without an envelope falls back to its HTTP status.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,12 @@ struct Envelope {
   nlohmann::json data;     // null when absent
 };
 
-// Parses a reply body as an envelope. nullopt when the body is not JSON, not an object, or has no
-// integer statusCode — the caller then decides by the HTTP status. `why` (optional) says which.
+// The deepest nesting of arrays and objects a reply may have; deeper replies are refused.
+inline constexpr size_t kMaxEnvelopeNesting = 128;
+
+// Parses a reply body as an envelope. nullopt when the body is not JSON, not an object, nests
+// deeper than kMaxEnvelopeNesting, or has no integer statusCode — the caller then decides by the
+// HTTP status. `why` (optional) says which.
 std::optional<Envelope> ParseEnvelope(std::string_view body, std::string* why = nullptr);
 
 // The canonical code for a GenAuth status (an envelope statusCode, or an HTTP status when the reply

@@ -11,8 +11,51 @@ namespace {
 
 // GenAuth's documented default lifetime, for replies that leave expires_in out.
 constexpr std::chrono::seconds kDefaultExpiresIn(7200);
+// The longest expires_in accepted, in seconds (ten years).
+constexpr double kMaxExpiresIn = 10.0 * 365 * 24 * 3600;
 
 }  // namespace
+
+absl::StatusOr<auth::FetchedToken> ParseManagementTokenReply(int http_status,
+                                                             std::string_view body) {
+  std::string why;
+  auto envelope = ParseEnvelope(body, &why);
+  if (!envelope) {
+    return absl::UnavailableError("token endpoint answered HTTP " + std::to_string(http_status) +
+                                  " and " + why);
+  }
+  if (envelope->status_code != 200) {
+    std::string message = "token endpoint refused the access key: statusCode " +
+                          std::to_string(envelope->status_code);
+    if (!envelope->message.empty()) message += " (" + envelope->message + ")";
+    if (!envelope->request_id.empty()) message += ", requestId " + envelope->request_id;
+    return absl::UnavailableError(message);
+  }
+  const nlohmann::json& data = envelope->data;
+  auto token = data.is_object() ? data.find("access_token") : data.end();
+  if (!data.is_object() || token == data.end() || !token->is_string() ||
+      token->get<std::string>().empty()) {
+    return absl::UnavailableError("token endpoint reply has no data.access_token");
+  }
+  auth::FetchedToken fetched;
+  fetched.access_token = token->get<std::string>();
+  fetched.expires_in = kDefaultExpiresIn;
+  if (auto it = data.find("expires_in"); it != data.end()) {
+    if (!it->is_number()) {
+      return absl::UnavailableError("token endpoint reply has a non-numeric expires_in");
+    }
+    // Range-checked as a double before converting (found by tests/fuzz/token_reply_fuzzer):
+    // get<int64_t>() of a float such as 1e300 is undefined behaviour, and a lifetime over ~292
+    // years overflows the token cache's nanosecond arithmetic. Ten years is far beyond any token;
+    // negative values pass, for the cache to refuse with its own message.
+    const double expires_in = it->get<double>();
+    if (!(expires_in >= -kMaxExpiresIn && expires_in <= kMaxExpiresIn)) {
+      return absl::UnavailableError("token endpoint reply has an out-of-range expires_in");
+    }
+    fetched.expires_in = std::chrono::seconds(static_cast<int64_t>(expires_in));
+  }
+  return fetched;
+}
 
 ManagementTokenFetcher::ManagementTokenFetcher(ManagementTokenFetcherOptions options,
                                                const auth::Credentials* credentials,
@@ -43,35 +86,7 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
   if (result.failure != TransportFailure::kNone) {
     return absl::UnavailableError("token endpoint: " + result.detail);
   }
-  std::string why;
-  auto envelope = ParseEnvelope(result.response.body, &why);
-  if (!envelope) {
-    return absl::UnavailableError("token endpoint answered HTTP " +
-                                  std::to_string(result.response.status) + " and " + why);
-  }
-  if (envelope->status_code != 200) {
-    std::string message = "token endpoint refused the access key: statusCode " +
-                          std::to_string(envelope->status_code);
-    if (!envelope->message.empty()) message += " (" + envelope->message + ")";
-    if (!envelope->request_id.empty()) message += ", requestId " + envelope->request_id;
-    return absl::UnavailableError(message);
-  }
-  const nlohmann::json& data = envelope->data;
-  auto token = data.is_object() ? data.find("access_token") : data.end();
-  if (!data.is_object() || token == data.end() || !token->is_string() ||
-      token->get<std::string>().empty()) {
-    return absl::UnavailableError("token endpoint reply has no data.access_token");
-  }
-  auth::FetchedToken fetched;
-  fetched.access_token = token->get<std::string>();
-  fetched.expires_in = kDefaultExpiresIn;
-  if (auto it = data.find("expires_in"); it != data.end()) {
-    if (!it->is_number()) {
-      return absl::UnavailableError("token endpoint reply has a non-numeric expires_in");
-    }
-    fetched.expires_in = std::chrono::seconds(it->get<int64_t>());
-  }
-  return fetched;
+  return ParseManagementTokenReply(result.response.status, result.response.body);
 }
 
 }  // namespace genauth::upstream

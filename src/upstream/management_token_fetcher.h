@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "auth/credentials.h"
 #include "auth/token_fetcher.h"
@@ -17,6 +18,11 @@ struct ManagementTokenFetcherOptions {
   std::string lang = "zh-CN";
   std::string sdk_version;  // the x-*-sdk-version header value
 };
+
+// Reads the token endpoint's reply (`http_status` only for messages): the token and its lifetime,
+// or UNAVAILABLE saying what is wrong. The body is untrusted bytes (fuzzed by tests/fuzz).
+absl::StatusOr<auth::FetchedToken> ParseManagementTokenReply(int http_status,
+                                                             std::string_view body);
 
 class ManagementTokenFetcher final : public auth::TokenFetcher {
  public:

@@ -61,7 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
                     RetryAfterCase{"Sun, 06 Nov 1994 08:47:00 GMT", seconds(0)},
                     RetryAfterCase{"Thu, 01 Jan 1970 00:00:00 GMT", seconds(0)},
                     RetryAfterCase{"Saturday, 05-Nov-94 08:49:37 GMT", seconds(0)},
-                    RetryAfterCase{"Sat Nov  5 08:49:37 1994", seconds(0)}));
+                    RetryAfterCase{"Sat Nov  5 08:49:37 1994", seconds(0)},
+                    // Before 1678: beyond int64 nanoseconds (found by tests/fuzz).
+                    RetryAfterCase{"Mon, 01 Jan 0001 00:00:00 GMT", seconds(0)}));
 
 INSTANTIATE_TEST_SUITE_P(
     Malformed, ParseRetryAfterTest,
@@ -75,7 +77,11 @@ INSTANTIATE_TEST_SUITE_P(
                     RetryAfterCase{"Sun, 06 Nov 1994 08:49:37 GMT extra", std::nullopt},
                     RetryAfterCase{"Sun, 32 Nov 1994 08:49:37 GMT", std::nullopt},
                     RetryAfterCase{"Sun, 06 Foo 1994 08:49:37 GMT", std::nullopt},
-                    RetryAfterCase{"1994-11-06T08:49:37Z", std::nullopt}));
+                    RetryAfterCase{"1994-11-06T08:49:37Z", std::nullopt},
+                    // Further ahead than the longest delay-seconds (9 digits); the year 9999 is
+                    // also beyond int64 nanoseconds (found by tests/fuzz).
+                    RetryAfterCase{"Fri, 01 Jan 2027 00:00:00 GMT", std::nullopt},
+                    RetryAfterCase{"Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt}));
 
 TEST(RetryAfterDateTest, IsRelativeToTheGivenNow) {
   const std::string date = "Sun, 06 Nov 1994 08:49:37 GMT";

@@ -1,0 +1,163 @@
+// Fuzzes configuration parsing (environment + flags + the secret and CA files) with an injected
+// ConfigSource. It must never crash, must report every failure as a non-empty message, must only
+// accept configurations inside the documented ranges, and must never echo the access key secret.
+//
+// Input: mode byte (how the secret is given), prefix byte, position byte, then NUL-separated
+// pieces: the secret's tail, the content of readable files, then entries. An entry starting with
+// \x01 is an environment variable (next byte picks the name, the rest is the value); one starting
+// with \x02 is a known flag with "=" (next byte picks it, the rest is the value); anything else is
+// one argv element as is.
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "fuzz_check.h"
+
+namespace {
+
+using genauth::config::Config;
+using genauth::config::ConfigSource;
+using genauth::config::ParseResult;
+
+constexpr const char* kEnvNames[] = {
+    "GENAUTH_HOST",
+    "GENAUTH_ACCESS_KEY_ID",
+    "GENAUTH_ACCESS_KEY_SECRET",
+    "GENAUTH_ACCESS_KEY_SECRET_FILE",
+    "GENAUTH_TENANT_ID",
+    "GENAUTH_HEADER_PREFIX",
+    "GENAUTH_LANG",
+    "GENAUTH_AUTH_SCHEME",
+    "GENAUTH_CA_FILE",
+    "GENAUTH_ALLOW_INSECURE_HTTP",
+    "SIDECAR_SECRET_POLL_INTERVAL",
+    "SIDECAR_GRPC_LISTEN",
+    "SIDECAR_GRPC_SOCKET_MODE",
+    "SIDECAR_ADMIN_LISTEN",
+    "SIDECAR_LOG_LEVEL",
+    "SIDECAR_DEFAULT_TIMEOUT",
+    "SIDECAR_ATTEMPT_TIMEOUT",
+    "SIDECAR_MAX_ATTEMPTS",
+    "SIDECAR_RETRY_BASE_DELAY",
+    "SIDECAR_RETRY_MAX_DELAY",
+    "SIDECAR_WORKER_THREADS",
+    "SIDECAR_MAX_QUEUED_CALLS",
+    "SIDECAR_SHUTDOWN_GRACE",
+    "SIDECAR_UNKNOWN_SETTING",
+};
+constexpr size_t kEnvCount = std::size(kEnvNames);
+
+// The secret always contains this marker; an error containing it leaked the secret.
+constexpr std::string_view kMarker = "Zq7SeCrEt";
+constexpr std::string_view kSecretPath = "/run/secrets/genauth-key";
+
+std::string FlagFor(std::string_view env) {
+  std::string flag = "--";
+  for (char c : env) flag += c == '_' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return flag;
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+void CheckAccepted(const Config& c) {
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  using std::chrono::minutes;
+  FUZZ_CHECK(!c.access_key_id.empty() && !HasSpaceOrControl(c.access_key_id));
+  FUZZ_CHECK(!c.access_key_secret.empty() && !HasSpaceOrControl(c.access_key_secret));
+  FUZZ_CHECK(!HasSpaceOrControl(c.tenant_id));
+  FUZZ_CHECK(c.genauth_host.rfind("https://", 0) == 0 || c.genauth_host.rfind("http://", 0) == 0);
+  FUZZ_CHECK(c.genauth_host.back() != '/');
+  FUZZ_CHECK(c.header_prefix == "x-authing" || c.header_prefix == "x-genauth");
+  FUZZ_CHECK(c.auth_scheme == "token" || c.auth_scheme == "signature");
+  FUZZ_CHECK(!c.grpc_listen.empty());
+  FUZZ_CHECK(c.grpc_socket_mode <= 0777);
+  FUZZ_CHECK(c.max_attempts >= 1 && c.max_attempts <= 10);
+  FUZZ_CHECK(c.worker_threads >= 1 && c.worker_threads <= 1024);
+  FUZZ_CHECK(c.max_queued_calls >= 0 && c.max_queued_calls <= 100000);
+  FUZZ_CHECK(c.default_timeout > milliseconds(0) && c.default_timeout <= hours(1));
+  FUZZ_CHECK(c.attempt_timeout > milliseconds(0) && c.attempt_timeout <= hours(1));
+  FUZZ_CHECK(c.secret_poll_interval > milliseconds(0) && c.secret_poll_interval <= hours(1));
+  FUZZ_CHECK(c.shutdown_grace >= milliseconds(0) && c.shutdown_grace <= minutes(10));
+  FUZZ_CHECK(c.retry_base_delay > milliseconds(0));
+  FUZZ_CHECK(c.retry_max_delay >= c.retry_base_delay);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  genauth::fuzz::FuzzInput input(data, size);
+  const uint8_t mode = input.Byte() % 5;
+  const uint8_t prefix = input.Byte() % 3;
+  const uint8_t position = input.Byte();
+  const std::string secret = std::string(prefix == 0   ? ""
+                                         : prefix == 1 ? "--"
+                                                       : "-") +
+                             std::string(kMarker) + std::string(input.Piece());
+  const std::string file_content(input.Piece());
+
+  ConfigSource source;
+  bool marker_elsewhere = file_content.find(kMarker) != std::string::npos;
+  while (!input.empty()) {
+    std::string_view entry = input.Piece();
+    marker_elsewhere = marker_elsewhere || entry.find(kMarker) != std::string_view::npos;
+    if (!entry.empty() && (entry[0] == '\x01' || entry[0] == '\x02') && entry.size() >= 2) {
+      const char* name = kEnvNames[static_cast<uint8_t>(entry[1]) % kEnvCount];
+      std::string value(entry.substr(2));
+      if (entry[0] == '\x01') {
+        source.env[name] = value;
+      } else {
+        source.args.push_back(FlagFor(name) + "=" + value);
+      }
+    } else {
+      source.args.emplace_back(entry);
+    }
+  }
+
+  // The secret, given the way `mode` says, at a place in argv the input chose.
+  std::vector<std::string> secret_args;
+  switch (mode) {
+    case 0:
+      source.env["GENAUTH_ACCESS_KEY_SECRET"] = secret;
+      break;
+    case 1:
+      secret_args = {"--genauth-access-key-secret=" + secret};
+      break;
+    case 2:
+      secret_args = {"--genauth-access-key-secret", secret};
+      break;
+    case 3:  // a misspelt flag: reported by name only
+      secret_args = {"--genauth-acces-key-secret=" + secret};
+      break;
+    default:
+      source.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = std::string(kSecretPath);
+      break;
+  }
+  const size_t at = source.args.empty() ? 0 : position % (source.args.size() + 1);
+  source.args.insert(source.args.begin() + static_cast<std::ptrdiff_t>(at), secret_args.begin(),
+                     secret_args.end());
+  source.read_file = [&](const std::string& path) -> std::optional<std::string> {
+    if (path == kSecretPath) return secret + "\n";
+    if (path.rfind("/ok", 0) == 0) return file_content;
+    return std::nullopt;
+  };
+
+  const ParseResult result = genauth::config::ParseConfig(source);
+  FUZZ_CHECK(result.config.has_value() == result.errors.empty());
+  for (const std::string& error : result.errors) {
+    FUZZ_CHECK(!error.empty());
+    if (!marker_elsewhere) FUZZ_CHECK(error.find(kMarker) == std::string::npos);
+  }
+  if (result.config) CheckAccepted(*result.config);
+  return 0;
+}
