@@ -40,10 +40,12 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 PIDS+=($!)
 RECEIVER_PORT=$(await_file "$WORK/receiver.port")
 printf 'soak-secret\n' >"$WORK/secret"
-# Every request is kept (--max-records 0) so that each trigger's attempts can be checked.
+# Every request is kept (--max-records 0) so that each trigger's attempts can be checked. httplib
+# gives each kept-alive connection a thread for its life, and slow faults hold theirs for seconds:
+# 256 threads keep the emulator from becoming the bottleneck the breaker would then react to.
 "$BIN/genauth-emulator" --port-file "$WORK/emulator.port" --access-key-id soak-key \
   --access-key-secret soak-secret --webhook "wh-soak=http://127.0.0.1:$RECEIVER_PORT/hook" \
-  --max-records 0 --keep-alive-max-requests 1000 >/dev/null 2>&1 &
+  --max-records 0 --keep-alive-max-requests 1000 --threads 256 >/dev/null 2>&1 &
 PIDS+=($!)
 EMULATOR_PORT=$(await_file "$WORK/emulator.port")
 EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
@@ -103,7 +105,7 @@ echo "soak: $RATE calls/s for $DURATION, mixed RPCs, faults on ${FAULT_PROBABILI
 PIDS+=($!)
 LOADGEN_STATUS=0
 "$BIN/genauth-loadgen" --mode sidecar --target "unix:$SOCKET" --rpc mix --webhook-id wh-soak \
-  --unique-payloads --rate "$RATE" --warmup 10s --duration "$DURATION" --timeout 5s \
+  --unique-payloads --payload-bytes 256 --rate "$RATE" --warmup 10s --duration "$DURATION" --timeout 5s \
   --json-out "$WORK/loadgen.json" --progress-interval 30s --label soak || LOADGEN_STATUS=$?
 sleep 1
 
@@ -112,7 +114,7 @@ kill -0 "$SIDECAR" 2>/dev/null || ALIVE=0
 HEALTHZ=$(curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/healthz" || echo "no answer")
 curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" >"$WORK/metrics.txt" || true
 RSS_END=$(rss_kib "$SIDECAR" 2>/dev/null || echo 0)
-curl -fsS --max-time 60 "$EMULATOR/_emulator/requests?path=/api/v3/trigger-webhook" \
+curl -fsS --max-time 300 "$EMULATOR/_emulator/requests?path=/api/v3/trigger-webhook&brief=1" \
   >"$WORK/triggers.json"
 curl -fsS --max-time 10 "$EMULATOR/_emulator/stats" >"$WORK/stats.json"
 

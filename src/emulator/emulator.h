@@ -179,7 +179,8 @@ class Emulator {
 
   // Control endpoints, under /_emulator/.
   void HandleControl(const httplib::Request& req, httplib::Response& res);
-  nlohmann::json RequestsAsJson(const std::string& path) const;
+  // Every recorded request to `path` (all when empty); `brief`: only path, body and fault.
+  nlohmann::json RequestsAsJson(const std::string& path, bool brief) const;
 
   const EmulatorOptions options_;
   const TokenSigner signer_;

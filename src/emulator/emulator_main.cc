@@ -45,7 +45,8 @@ endpoints, token or AK/SK signature authentication), with scripted faults.
   --help                      this text
 
 Control endpoints (not recorded): POST|GET /_emulator/faults, POST /_emulator/chaos (random
-faults: {"probability": 0.05, "faults": [...], "paths": [...]}), GET /_emulator/requests?path=,
+faults: {"probability": 0.05, "faults": [...], "paths": [...]}),
+GET /_emulator/requests?path=[&brief=1] (brief: path, body and fault only),
 POST /_emulator/revoke-tokens, POST /_emulator/webhooks, POST /_emulator/reset,
 GET /_emulator/stats.
 )";
