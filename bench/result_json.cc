@@ -113,6 +113,9 @@ nlohmann::json ResultJson(const LoadgenFlags& flags, const RunReport& report,
     if (p.available) {
       const double mcpu = p.window_seconds > 0 ? 1000 * p.cpu_seconds / p.window_seconds : 0;
       entry["cpu_seconds"] = p.cpu_seconds;
+      entry["user_cpu_seconds"] = p.user_seconds;
+      entry["user_share"] =
+          p.cpu_seconds > 0 ? std::round(p.user_seconds / p.cpu_seconds * 100) / 100 : 0.0;
       entry["window_s"] = p.window_seconds;
       entry["mcpu"] = std::round(mcpu * 10) / 10;
       entry["mcpu_per_1000rps"] =

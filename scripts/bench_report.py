@@ -144,8 +144,10 @@ def markdown(report):
             gen = process(run, "loadgen") or {}
             rss = (f"{fmt(side.get('rss_max_mib'), 1)} / {fmt(side.get('rss_peak_mib'), 1)}"
                    if side else "–")
+            user = (f" ({side['user_share'] * 100:.0f}% user)" if side.get("user_share") is not None
+                    else "")
             out.append(f"| {label} | {fmt(run['achieved_rate'], 1)} | {status_text(run)} | "
-                       f"{fmt(run['send_lag_ms']['p99'])} | {fmt(side.get('mcpu'), 1)} | "
+                       f"{fmt(run['send_lag_ms']['p99'])} | {fmt(side.get('mcpu'), 1)}{user} | "
                        f"{fmt(side.get('mcpu_per_1000rps'), 1)} | {rss} | {fmt(emu.get('mcpu'), 1)} | "
                        f"{fmt(gen.get('mcpu'), 1)} | {fmt(run['loadavg'][0], 2)} |")
         out.append("")
