@@ -123,6 +123,8 @@ void ProcessSampler::Run() {
     usage.rss_end_kib = StatusValue(pid, "VmRSS").value_or(0);
     usage.rss_max_kib = std::max(usage.rss_max_kib, usage.rss_end_kib);
     usage.rss_peak_kib = StatusValue(pid, "VmHWM").value_or(0);
+    usage.rss_anon_kib = StatusValue(pid, "RssAnon").value_or(0);
+    usage.rss_file_kib = StatusValue(pid, "RssFile").value_or(0);
     usage.threads = static_cast<int>(StatusValue(pid, "Threads").value_or(0));
   }
 }

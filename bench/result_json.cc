@@ -123,6 +123,8 @@ nlohmann::json ResultJson(const LoadgenFlags& flags, const RunReport& report,
       entry["rss_max_mib"] = std::round(static_cast<double>(p.rss_max_kib) / 1024 * 10) / 10;
       entry["rss_end_mib"] = std::round(static_cast<double>(p.rss_end_kib) / 1024 * 10) / 10;
       entry["rss_peak_mib"] = std::round(static_cast<double>(p.rss_peak_kib) / 1024 * 10) / 10;
+      entry["rss_anon_mib"] = std::round(static_cast<double>(p.rss_anon_kib) / 1024 * 10) / 10;
+      entry["rss_file_mib"] = std::round(static_cast<double>(p.rss_file_kib) / 1024 * 10) / 10;
       entry["threads"] = p.threads;
     }
     sampled.push_back(entry);
