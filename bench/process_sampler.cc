@@ -12,8 +12,13 @@
 namespace genauth::bench {
 namespace {
 
-// utime + stime of /proc/PID/stat, in seconds.
-std::optional<double> CpuSeconds(pid_t pid) {
+struct CpuTimes {
+  double user = 0;    // utime, seconds
+  double system = 0;  // stime, seconds
+};
+
+// utime and stime of /proc/PID/stat.
+std::optional<CpuTimes> ReadCpuTimes(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
   if (!std::getline(in, text)) return std::nullopt;
@@ -27,7 +32,8 @@ std::optional<double> CpuSeconds(pid_t pid) {
     if (i == 14) utime = std::stoull(field);
     if (i == 15) stime = std::stoull(field);
   }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return CpuTimes{static_cast<double>(utime) / ticks, static_cast<double>(stime) / ticks};
 }
 
 // A "Name:   value kB" line of /proc/PID/status; nullopt when absent.
@@ -79,7 +85,7 @@ void ProcessSampler::Run() {
     const auto when = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
     return !cv_.wait_until(lock, when, [this] { return stop_; });
   };
-  std::vector<std::optional<double>> cpu_start;
+  std::vector<std::optional<CpuTimes>> cpu_start;
   results_.clear();
   for (const ProcessTarget& target : targets_) {
     ProcessUsage usage;
@@ -89,7 +95,7 @@ void ProcessSampler::Run() {
   }
   if (!wait_until(window_start_ns_)) return;
   const int64_t started = NowNanos();
-  for (const ProcessTarget& target : targets_) cpu_start.push_back(CpuSeconds(target.pid));
+  for (const ProcessTarget& target : targets_) cpu_start.push_back(ReadCpuTimes(target.pid));
   for (;;) {
     for (size_t i = 0; i < targets_.size(); ++i) {
       if (auto rss = StatusValue(targets_[i].pid, "VmRSS")) {
@@ -107,13 +113,18 @@ void ProcessSampler::Run() {
   for (size_t i = 0; i < targets_.size(); ++i) {
     ProcessUsage& usage = results_[i];
     const pid_t pid = targets_[i].pid;
-    const std::optional<double> cpu_end = CpuSeconds(pid);
+    const std::optional<CpuTimes> cpu_end = ReadCpuTimes(pid);
     usage.window_seconds = window;
     usage.available = cpu_start[i].has_value() && cpu_end.has_value();
-    if (usage.available) usage.cpu_seconds = *cpu_end - *cpu_start[i];
+    if (usage.available) {
+      usage.user_seconds = cpu_end->user - cpu_start[i]->user;
+      usage.cpu_seconds = usage.user_seconds + cpu_end->system - cpu_start[i]->system;
+    }
     usage.rss_end_kib = StatusValue(pid, "VmRSS").value_or(0);
     usage.rss_max_kib = std::max(usage.rss_max_kib, usage.rss_end_kib);
     usage.rss_peak_kib = StatusValue(pid, "VmHWM").value_or(0);
+    usage.rss_anon_kib = StatusValue(pid, "RssAnon").value_or(0);
+    usage.rss_file_kib = StatusValue(pid, "RssFile").value_or(0);
     usage.threads = static_cast<int>(StatusValue(pid, "Threads").value_or(0));
   }
 }

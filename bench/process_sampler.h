@@ -25,12 +25,15 @@ struct ProcessTarget {
 struct ProcessUsage {
   std::string name;
   pid_t pid = 0;
-  bool available = false;  // false when /proc/PID could not be read at both ends
-  double cpu_seconds = 0;  // user + system CPU over the window
+  bool available = false;   // false when /proc/PID could not be read at both ends
+  double cpu_seconds = 0;   // user + system CPU over the window
+  double user_seconds = 0;  // of which in user space (the rest is the kernel's, for the process)
   double window_seconds = 0;
   uint64_t rss_max_kib = 0;   // largest VmRSS sampled in the window
   uint64_t rss_end_kib = 0;   // VmRSS at the end
   uint64_t rss_peak_kib = 0;  // VmHWM at the end: the peak since the process started
+  uint64_t rss_anon_kib = 0;  // RssAnon at the end: heap and stacks, the process's own memory
+  uint64_t rss_file_kib = 0;  // RssFile at the end: mapped files, mostly shared libraries' code
   int threads = 0;
 };
 

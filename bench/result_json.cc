@@ -113,6 +113,9 @@ nlohmann::json ResultJson(const LoadgenFlags& flags, const RunReport& report,
     if (p.available) {
       const double mcpu = p.window_seconds > 0 ? 1000 * p.cpu_seconds / p.window_seconds : 0;
       entry["cpu_seconds"] = p.cpu_seconds;
+      entry["user_cpu_seconds"] = p.user_seconds;
+      entry["user_share"] =
+          p.cpu_seconds > 0 ? std::round(p.user_seconds / p.cpu_seconds * 100) / 100 : 0.0;
       entry["window_s"] = p.window_seconds;
       entry["mcpu"] = std::round(mcpu * 10) / 10;
       entry["mcpu_per_1000rps"] =
@@ -120,6 +123,8 @@ nlohmann::json ResultJson(const LoadgenFlags& flags, const RunReport& report,
       entry["rss_max_mib"] = std::round(static_cast<double>(p.rss_max_kib) / 1024 * 10) / 10;
       entry["rss_end_mib"] = std::round(static_cast<double>(p.rss_end_kib) / 1024 * 10) / 10;
       entry["rss_peak_mib"] = std::round(static_cast<double>(p.rss_peak_kib) / 1024 * 10) / 10;
+      entry["rss_anon_mib"] = std::round(static_cast<double>(p.rss_anon_kib) / 1024 * 10) / 10;
+      entry["rss_file_mib"] = std::round(static_cast<double>(p.rss_file_kib) / 1024 * 10) / 10;
       entry["threads"] = p.threads;
     }
     sampled.push_back(entry);

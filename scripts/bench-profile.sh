@@ -5,7 +5,8 @@
 # Writes OUT_DIR/perf.data (default /tmp/genauth-profile), a flat report (perf-flat.txt: self
 # time by symbol), a caller report (perf-children.txt: time including callees) and the load
 # generator's JSON (loadgen.json, with the sidecar's CPU over the window). Bounded: RATE × SECONDS
-# requests (defaults 1000 and 15); every process it starts is stopped on exit.
+# requests (defaults 1000 and 15); every process it starts is stopped on exit. SIDECAR_BIN picks
+# another sidecar binary (e.g. one built before a change, for a before/after comparison).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$(cd "${1:-$ROOT/build}" && pwd)
@@ -49,7 +50,7 @@ EMULATOR_URL="http://127.0.0.1:$(await_file "$WORK/emulator.port")"
 
 GENAUTH_HOST="$EMULATOR_URL" GENAUTH_ACCESS_KEY_ID=profile-key \
 GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN=127.0.0.1:0 \
-SIDECAR_ADMIN_LISTEN=off "$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
+SIDECAR_ADMIN_LISTEN=off "${SIDECAR_BIN:-$BIN/genauth-sidecar}" >"$WORK/sidecar.log" 2>&1 &
 SIDECAR=$!
 PIDS+=("$SIDECAR")
 PORT=""

@@ -62,6 +62,8 @@ def profile(raw, name):
         "sidecar_rss_peak_mib": rss_peak_mib,
         "sidecar_rss_peak_mb": round(rss_peak_mib * 1.048576, 1),
         "sidecar_threads": side.get("threads"),
+        "sidecar_rss_anon_mib": side.get("rss_anon_mib"),
+        "sidecar_rss_file_mib": side.get("rss_file_mib"),
         "token_fetches": meta.get("token_fetches_emulator"),
         "token_fetches_metric": meta.get("token_fetches_metric"),
         "token_lifetime_s": lifetime,
@@ -144,11 +146,32 @@ def markdown(report):
             gen = process(run, "loadgen") or {}
             rss = (f"{fmt(side.get('rss_max_mib'), 1)} / {fmt(side.get('rss_peak_mib'), 1)}"
                    if side else "–")
+            user = (f" ({side['user_share'] * 100:.0f}% user)" if side.get("user_share") is not None
+                    else "")
             out.append(f"| {label} | {fmt(run['achieved_rate'], 1)} | {status_text(run)} | "
-                       f"{fmt(run['send_lag_ms']['p99'])} | {fmt(side.get('mcpu'), 1)} | "
+                       f"{fmt(run['send_lag_ms']['p99'])} | {fmt(side.get('mcpu'), 1)}{user} | "
                        f"{fmt(side.get('mcpu_per_1000rps'), 1)} | {rss} | {fmt(emu.get('mcpu'), 1)} | "
                        f"{fmt(gen.get('mcpu'), 1)} | {fmt(run['loadavg'][0], 2)} |")
         out.append("")
+        if p.get("repeats"):
+            out.append(f"This is the median of {len(p['repeats'])} direct/sidecar pairs by added p50 "
+                       f"({p['name']}); every pair:")
+            out.append("")
+            out.append("| pair | direct p50 / p99 | sidecar p50 / p99 | added p50 / p99 | sidecar mCPU | "
+                       "sidecar peak RSS (MiB) | load avg (direct, sidecar) |")
+            out.append("|---|---|---|---|---|---|---|")
+            for r in p["repeats"]:
+                out.append(f"| {r['name']} | {fmt(r['direct_p50'])} / {fmt(r['direct_p99'])} | "
+                           f"{fmt(r['sidecar_p50'])} / {fmt(r['sidecar_p99'])} | "
+                           f"{fmt(r['added_ms']['p50'])} / {fmt(r['added_ms']['p99'])} | "
+                           f"{fmt(r['sidecar_mcpu'], 1)} | {fmt(r['sidecar_rss_peak_mib'], 1)} | "
+                           f"{fmt(r['loadavg_direct'], 2)}, {fmt(r['loadavg_sidecar'], 2)} |")
+            out.append("")
+        if p.get("sidecar_rss_anon_mib") is not None:
+            out.append(f"Sidecar memory at the end of its run: {fmt(p['sidecar_rss_anon_mib'], 1)} MiB "
+                       f"anonymous (heap, stacks) + {fmt(p['sidecar_rss_file_mib'], 1)} MiB file-backed "
+                       f"(shared libraries' code), {p['sidecar_threads']} threads.")
+            out.append("")
         out.append(f"Token fetches during the sidecar run: {fmt(p['token_fetches'])} (emulator count; "
                    f"sidecar metric {fmt(p['token_fetches_metric'])}) in {fmt(p['token_window_s'], 1)} s "
                    f"with a {p['token_lifetime_s']} s token lifetime; expected "
@@ -248,7 +271,27 @@ def main():
     machine = load(raw, "machine") or {}
     machine.update(load(raw, "machine-after") or {})
     report = {"machine": machine, "profiles": {}, "targets": {}}
-    for name in ("loopback", "wan"):
+    # The loopback pair is repeated (loopback-r1, -r2, ...): the median pair by added p50 stands
+    # for the profile, and every pair is listed.
+    repeats = []
+    for path in sorted(glob.glob(os.path.join(raw, "loopback-r*-direct.json"))):
+        name = os.path.basename(path)[:-len("-direct.json")]
+        p = profile(raw, name)
+        if p:
+            p["name"] = name
+            repeats.append(p)
+    if repeats:
+        ordered = sorted(repeats, key=lambda p: p["added_ms"]["p50"])
+        median = dict(ordered[(len(ordered) - 1) // 2])
+        median["repeats"] = [{
+            "name": p["name"], "added_ms": p["added_ms"],
+            "direct_p50": p["direct"]["latency_ms"]["p50"], "sidecar_p50": p["sidecar"]["latency_ms"]["p50"],
+            "direct_p99": p["direct"]["latency_ms"]["p99"], "sidecar_p99": p["sidecar"]["latency_ms"]["p99"],
+            "sidecar_mcpu": p["sidecar_mcpu"], "sidecar_rss_peak_mib": p["sidecar_rss_peak_mib"],
+            "loadavg_direct": p["direct"]["loadavg"][0], "loadavg_sidecar": p["sidecar"]["loadavg"][0],
+        } for p in repeats]
+        report["profiles"]["loopback"] = median
+    for name in ("wan",):
         p = profile(raw, name)
         if p:
             report["profiles"][name] = p

@@ -2,6 +2,7 @@
 #include "service/transcoder.h"
 
 #include "google/protobuf/util/json_util.h"
+#include "service/json_message.h"
 #include "upstream/error_details.h"
 
 namespace genauth::service {
@@ -50,6 +51,8 @@ absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapp
   call.path = mapping.path;
   call.idempotency = mapping.idempotency;
   if (mapping.body_is_request) {
+    if (MessageToJson(request, &call.body) == JsonConversion::kOk) return call;
+    call.body.clear();  // a type outside the fast mapping: protobuf's own printer
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = false;  // camelCase json_name: GenAuth's spelling
     auto status = google::protobuf::util::MessageToJsonString(request, &call.body, options);
@@ -78,18 +81,28 @@ absl::StatusOr<upstream::UpstreamCall> BuildUpstreamCall(const RestMapping& mapp
 
 absl::Status FillResponse(const nlohmann::json& data, Message* response) {
   if (data.is_null()) return absl::OkStatus();
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), response, options);
-  if (!status.ok()) {
-    absl::Status error =
-        absl::InternalError("GenAuth's reply does not match " + response->GetDescriptor()->name() +
-                            ": " + std::string(status.message()));
-    upstream::SetErrorInfo(error, upstream::reason::kUpstreamMalformedReply);
-    return error;
+  std::string why;
+  switch (JsonToMessage(data, response, &why)) {
+    case JsonConversion::kOk:
+      return absl::OkStatus();
+    case JsonConversion::kMismatch:
+      break;
+    case JsonConversion::kUnsupported: {
+      // A type outside the fast mapping: print `data` and let protobuf's parser read it.
+      response->Clear();
+      google::protobuf::util::JsonParseOptions options;
+      options.ignore_unknown_fields = true;
+      auto status = google::protobuf::util::JsonStringToMessage(
+          data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), response, options);
+      if (status.ok()) return absl::OkStatus();
+      why = std::string(status.message());
+      break;
+    }
   }
-  return absl::OkStatus();
+  absl::Status error = absl::InternalError("GenAuth's reply does not match " +
+                                           response->GetDescriptor()->name() + ": " + why);
+  upstream::SetErrorInfo(error, upstream::reason::kUpstreamMalformedReply);
+  return error;
 }
 
 }  // namespace genauth::service

@@ -37,8 +37,17 @@ absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
     observability::MetricsRegistry* metrics) {
   auto mappings = MappingsForService(service);
   if (!mappings.ok()) return mappings.status();
-  return std::unique_ptr<UnaryCallHandler>(new UnaryCallHandler(
+  std::unique_ptr<UnaryCallHandler> handler(new UnaryCallHandler(
       *mappings, options, client, executor, clock, std::move(logger), metrics));
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor& method = *service.method(i);
+    auto it = handler->routes_.find(method.full_name());
+    if (it == handler->routes_.end()) continue;
+    it->second.request_prototype = factory->GetPrototype(method.input_type());
+    it->second.response_prototype = factory->GetPrototype(method.output_type());
+  }
+  return handler;
 }
 
 UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& mappings,
@@ -136,9 +145,16 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
                                  "no GenAuth mapping for " + method.full_name()));
     return reactor;
   }
+  const Route& route = *call->route;
   auto* factory = google::protobuf::MessageFactory::generated_factory();
-  call->request.reset(factory->GetPrototype(method.input_type())->New());
-  call->response.reset(factory->GetPrototype(method.output_type())->New());
+  call->request.reset((route.request_prototype != nullptr
+                           ? route.request_prototype
+                           : factory->GetPrototype(method.input_type()))
+                          ->New());
+  call->response.reset((route.response_prototype != nullptr
+                            ? route.response_prototype
+                            : factory->GetPrototype(method.output_type()))
+                           ->New());
   upstream::CallReport report;
 
   // gRPC hands the bytes over; parsing reads them without another copy.

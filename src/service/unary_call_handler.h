@@ -68,6 +68,9 @@ class UnaryCallHandler {
     // /metrics shows only codes that happened. Mutable: a cache, filled through const.
     mutable std::array<std::atomic<observability::Counter*>, 17> calls_by_code{};
     const upstream::UpstreamRpcMetrics* upstream = nullptr;
+    // The method's message types, looked up once: the generated factory takes a lock per lookup.
+    const google::protobuf::Message* request_prototype = nullptr;
+    const google::protobuf::Message* response_prototype = nullptr;
   };
   const Route* RouteFor(const google::protobuf::MethodDescriptor& method) const;
   observability::Counter* CallCounter(const Route& route, absl::StatusCode code) const;
