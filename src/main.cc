@@ -81,10 +81,7 @@ int main(int argc, char** argv, char** envp) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A write to a connection GenAuth already closed (a pooled keep-alive connection, or TLS) must
-  // fail that attempt with EPIPE, not kill the sidecar: httplib and OpenSSL write with plain
-  // send().
-  signal(SIGPIPE, SIG_IGN);
+  // SIGPIPE is ignored by HttpTransport, whose writes are the ones that meet closed connections.
 
   auto logger = genauth::observability::JsonLogger::Stdout(
       genauth::observability::ParseLogLevel(config.log_level));

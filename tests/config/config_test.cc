@@ -126,6 +126,10 @@ struct HappyCase {
   std::function<void(const Config&)> check;
 };
 
+// How a case appears in test names and failures. Without it gtest prints the object's bytes,
+// pointers included, so the name ctest discovered at build time would differ at run time.
+void PrintTo(const HappyCase& c, std::ostream* os) { *os << c.env << "=" << c.value; }
+
 class HappyPathTest : public ::testing::TestWithParam<HappyCase> {};
 
 TEST_P(HappyPathTest, FromEnvironment) {
@@ -233,7 +237,7 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0666u); }},
         HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0",
                   [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0u); }},
-        HappyCase{"SIDECAR_DRAIN_DELAY", "0",
+        HappyCase{"SIDECAR_DRAIN_DELAY", "0s",
                   [](const Config& c) { EXPECT_EQ(c.drain_delay, milliseconds(0)); }},
         HappyCase{"SIDECAR_DRAIN_DELAY", "5s",
                   [](const Config& c) { EXPECT_EQ(c.drain_delay, milliseconds(5000)); }},
