@@ -72,23 +72,23 @@ done
 # Random faults on every path the mix and the token refresh use. The slow ones exceed the
 # sidecar's 1 s attempt timeout, so GenAuth may act on a call whose caller saw a timeout: exactly
 # the case where a retry would fire a webhook twice. A 429 pauses every call for its Retry-After,
-# so it is rare (weight 1 of 100): otherwise the sidecar would be paused most of the run.
+# so it is rare (weight 1 of 298): otherwise the sidecar would be paused much of the run.
 cat >"$WORK/chaos.json" <<EOF
 {"probability": $FAULT_PROBABILITY,
  "paths": ["/api/v3/trigger-webhook", "/api/v3/get-webhook", "/api/v3/list-webhooks",
            "/api/v3/get-management-token"],
  "faults": [
-   {"weight": 15, "httpStatus": 503, "bodyStatus": 503, "message": "soak: unavailable"},
-   {"weight": 10, "httpStatus": 503, "message": "soak: bare gateway 503"},
+   {"weight": 45, "httpStatus": 503, "bodyStatus": 503, "message": "soak: unavailable"},
+   {"weight": 30, "httpStatus": 503, "message": "soak: bare gateway 503"},
    {"weight": 1, "httpStatus": 429, "bodyStatus": 429, "retryAfter": "1", "message": "soak: rate limited"},
-   {"weight": 10, "bodyStatus": 500, "message": "soak: internal"},
-   {"weight": 10, "httpStatus": 502, "rawBody": "<html><body>502 Bad Gateway</body></html>", "contentType": "text/html"},
-   {"weight": 8, "rawBody": "{\"statusCode\": 200, \"data\": {\"resp", "message": "soak: truncated JSON"},
-   {"weight": 8, "rawBody": "[1, 2, 3]", "message": "soak: not an envelope"},
-   {"weight": 10, "bodyStatus": 200, "truncateBody": true},
-   {"weight": 10, "dropConnection": true},
-   {"weight": 10, "passThrough": true, "delayMs": 1500},
-   {"weight": 8, "bodyStatus": 200, "trickleMs": 40}
+   {"weight": 30, "bodyStatus": 500, "message": "soak: internal"},
+   {"weight": 30, "httpStatus": 502, "rawBody": "<html><body>502 Bad Gateway</body></html>", "contentType": "text/html"},
+   {"weight": 24, "rawBody": "{\"statusCode\": 200, \"data\": {\"resp", "message": "soak: truncated JSON"},
+   {"weight": 24, "rawBody": "[1, 2, 3]", "message": "soak: not an envelope"},
+   {"weight": 30, "bodyStatus": 200, "truncateBody": true},
+   {"weight": 30, "dropConnection": true},
+   {"weight": 30, "passThrough": true, "delayMs": 1500},
+   {"weight": 24, "bodyStatus": 200, "trickleMs": 40}
  ]}
 EOF
 curl -fsS -X POST --data-binary @"$WORK/chaos.json" "$EMULATOR/_emulator/chaos" >/dev/null

@@ -43,18 +43,18 @@ CircuitBreaker::Admission CircuitBreaker::Admit() {
   std::lock_guard<std::mutex> lock(mu_);
   switch (state_) {
     case CircuitState::kClosed:
-      return {};
+      return {true, false, common::Duration::zero(), successes_};
     case CircuitState::kOpen: {
       const common::TimePoint now = clock_->Now();
-      if (now < open_until_) return {false, false, open_until_ - now};
+      if (now < open_until_) return {false, false, open_until_ - now, successes_};
       MoveTo(CircuitState::kHalfOpen);
       probe_in_flight_ = true;
-      return {true, true, common::Duration::zero()};
+      return {true, true, common::Duration::zero(), successes_};
     }
     case CircuitState::kHalfOpen:
-      if (probe_in_flight_) return {false, false, kProbeRetryHint};
+      if (probe_in_flight_) return {false, false, kProbeRetryHint, successes_};
       probe_in_flight_ = true;
-      return {true, true, common::Duration::zero()};
+      return {true, true, common::Duration::zero(), successes_};
   }
   return {};
 }
@@ -63,6 +63,7 @@ void CircuitBreaker::RecordSuccess(const Admission& admission) {
   if (options_.failure_threshold == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   consecutive_failures_ = 0;
+  ++successes_;
   if (admission.probe) {
     probe_in_flight_ = false;
     MoveTo(CircuitState::kClosed);
@@ -72,6 +73,7 @@ void CircuitBreaker::RecordSuccess(const Admission& admission) {
 void CircuitBreaker::RecordFailure(const Admission& admission) {
   if (options_.failure_threshold == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
+  if (!admission.probe && admission.successes_at_start != successes_) return;  // see the header
   ++consecutive_failures_;
   if (admission.probe) probe_in_flight_ = false;
   // Attempts admitted before the breaker opened may still fail afterwards; they do not extend

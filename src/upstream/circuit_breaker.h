@@ -6,6 +6,7 @@
 // through (half-open): its success closes the breaker, its failure opens it again. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <mutex>
 
@@ -36,12 +37,16 @@ class CircuitBreaker {
     bool allowed = true;
     bool probe = false;  // this attempt is the half-open probe: its result decides the state
     common::Duration retry_after{0};  // when refused: how long until an attempt may go again
+    uint64_t successes_at_start = 0;  // the breaker's success count when this attempt began
   };
   // Before an attempt. An allowed attempt must be followed by exactly one Record* call.
   Admission Admit();
   // GenAuth answered (any reply that shows it is up, a 4xx included).
   void RecordSuccess(const Admission& admission);
-  // The attempt showed GenAuth unwell.
+  // The attempt showed GenAuth unwell. It counts towards opening only if no attempt succeeded
+  // while it ran: a success that ended meanwhile proves GenAuth was answering, so this failure was
+  // the call's own (a slow reply, one dropped connection). Without that rule, the slow failures
+  // still in flight when traffic pauses (a 429 pause) would arrive in a row and open the breaker.
   void RecordFailure(const Admission& admission);
   // The attempt ended without telling anything about GenAuth's health (e.g. the caller's deadline
   // cut it short before a reply could come); a probe hands its turn back.
@@ -58,6 +63,7 @@ class CircuitBreaker {
   mutable std::mutex mu_;
   CircuitState state_ = CircuitState::kClosed;
   int consecutive_failures_ = 0;
+  uint64_t successes_ = 0;  // attempts that succeeded, ever
   common::TimePoint open_until_{};
   bool probe_in_flight_ = false;
 };

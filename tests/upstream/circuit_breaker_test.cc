@@ -59,6 +59,20 @@ TEST_F(CircuitBreakerTest, ASuccessResetsTheCount) {
   EXPECT_EQ(breaker.state(), CircuitState::kClosed);
 }
 
+TEST_F(CircuitBreakerTest, FailuresOfAttemptsThatOverlappedASuccessDoNotCount) {
+  // Five slow attempts start; a fast one succeeds meanwhile; then the five fail in a row (as
+  // they do when a 429 pause stops new attempts). GenAuth was answering: no opening.
+  CircuitBreaker breaker = MakeBreaker(5, seconds(5));
+  std::vector<CircuitBreaker::Admission> slow;
+  for (int i = 0; i < 5; ++i) slow.push_back(breaker.Admit());
+  breaker.RecordSuccess(breaker.Admit());
+  for (const auto& admission : slow) breaker.RecordFailure(admission);
+  EXPECT_EQ(breaker.state(), CircuitState::kClosed);
+  // Attempts that start after that success and fail do count.
+  Fail(breaker, 5);
+  EXPECT_EQ(breaker.state(), CircuitState::kOpen);
+}
+
 TEST_F(CircuitBreakerTest, OneProbeAfterTheOpenTimeClosesItOnSuccess) {
   CircuitBreaker breaker = MakeBreaker(1, seconds(5));
   Fail(breaker, 1);
