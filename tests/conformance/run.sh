@@ -11,6 +11,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/sanitizers/reports.sh
+source "$ROOT/tests/sanitizers/reports.sh"
 BUILD_DIR=${1:-$ROOT/build}
 BIN=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || { echo "conformance: no build dir $BUILD_DIR" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/genauth-conformance.XXXXXX)
@@ -23,7 +25,11 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  # Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
+  local sanitized=0
+  sanitizer_reports "$WORK"/*.log "$WORK"/*.out && sanitized=1
   rm -rf "$WORK"
+  if [ "$sanitized" -eq 1 ]; then echo "conformance: a C++ process reported a sanitizer error" >&2; exit 1; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -19,6 +19,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/sanitizers/reports.sh
+source "$ROOT/tests/sanitizers/reports.sh"
 BIN=$(cd "${1:-$ROOT/build}" 2>/dev/null && pwd) || { echo "pod_netns: no build dir ${1:-}" >&2; exit 1; }
 SKIP=77
 
@@ -52,7 +54,11 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   netns_delete "$NS_POD" "$NS_UP"
+  # Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
+  local sanitized=0
+  sanitizer_reports "$WORK"/*.log "$WORK"/*.out && sanitized=1
   rm -rf "$WORK"
+  if [ "$sanitized" -eq 1 ]; then echo "pod_netns: a C++ process reported a sanitizer error" >&2; exit 1; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -96,11 +102,17 @@ mkdir -p "$WORK/secrets"
 printf '%s\n' "$KEY_SECRET" >"$WORK/secrets/access-key-secret"
 chgrp -R "$APP_UID" "$WORK/secrets" && chmod 0750 "$WORK/secrets" &&
   chmod 0440 "$WORK/secrets/access-key-secret"
+# The pod's sidecar starts with a clean environment (env -i) but, under make test-asan/test-tsan,
+# keeps the suite's sanitizer options and suppressions.
+SANITIZER_ENV=()
+for name in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+  [ -n "${!name:-}" ] && SANITIZER_ENV+=("$name=${!name}")
+done
 CONFIG=()
 while IFS= read -r literal; do CONFIG+=("$literal"); done < <(
   sed -n 's/^ *- \(\(GENAUTH\|SIDECAR\)_[A-Z_]*=.*\)$/\1/p' "$ROOT/deploy/k8s/base/kustomization.yaml")
 [ ${#CONFIG[@]} -gt 0 ] || abort "no configuration literals in deploy/k8s/base/kustomization.yaml"
-ip netns exec "$NS_POD" env -i PATH=/usr/bin:/bin "${CONFIG[@]}" \
+ip netns exec "$NS_POD" env -i PATH=/usr/bin:/bin "${SANITIZER_ENV[@]}" "${CONFIG[@]}" \
   GENAUTH_HOST="http://$UP_IP:$EMULATOR_PORT" GENAUTH_ALLOW_INSECURE_HTTP=true \
   GENAUTH_ACCESS_KEY_ID="$KEY_ID" GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secrets/access-key-secret" \
   setpriv --reuid="$APP_UID" --regid="$APP_UID" --clear-groups \
@@ -163,7 +175,7 @@ if [[ "$SOCKET_LISTEN" == unix:/* ]]; then
   SOCKET_DIR="$WORK/emptydir"
   mkdir "$SOCKET_DIR" && chgrp "$APP_UID" "$SOCKET_DIR" && chmod 2777 "$SOCKET_DIR"
   SOCKET="$SOCKET_DIR/$(basename "${SOCKET_LISTEN#unix:}")"
-  ip netns exec "$NS_POD" env -i PATH=/usr/bin:/bin "${CONFIG[@]}" "${SOCKET_CONFIG[@]}" \
+  ip netns exec "$NS_POD" env -i PATH=/usr/bin:/bin "${SANITIZER_ENV[@]}" "${CONFIG[@]}" "${SOCKET_CONFIG[@]}" \
     SIDECAR_GRPC_LISTEN="unix:$SOCKET" SIDECAR_ADMIN_LISTEN=off \
     GENAUTH_HOST="http://$UP_IP:$EMULATOR_PORT" GENAUTH_ALLOW_INSECURE_HTTP=true \
     GENAUTH_ACCESS_KEY_ID="$KEY_ID" GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secrets/access-key-secret" \

@@ -60,6 +60,14 @@ class Process {
     std::string binary = SidecarBinary();
     std::string out = (dir_ / "stdout").string();
     std::string err = (dir_ / "stderr").string();
+    // Under make test-asan / test-tsan the sidecar is instrumented too: it gets the suite's
+    // sanitizer options and suppressions (tests/sanitizers/), which `env` would otherwise drop.
+    std::vector<std::string> child_env = env;
+    for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name)) {
+        child_env.push_back(std::string(name) + "=" + value);
+      }
+    }
     pid_ = fork();
     if (pid_ == 0) {
       int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -70,7 +78,7 @@ class Process {
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
       std::vector<char*> envp;
-      for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+      for (const auto& e : child_env) envp.push_back(const_cast<char*>(e.c_str()));
       envp.push_back(nullptr);
       execve(binary.c_str(), argv.data(), envp.data());
       _exit(127);

@@ -15,6 +15,8 @@ set -uo pipefail
 LANGUAGE=${1:?usage: run.sh python|node|go BUILD_DIR}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/sanitizers/reports.sh
+source "$ROOT/tests/sanitizers/reports.sh"
 BUILD_DIR=${2:-$ROOT/build}
 WORK=$(mktemp -d "/tmp/genauth-example-$LANGUAGE.XXXXXX")
 PIDS=()
@@ -28,7 +30,11 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  # Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
+  local sanitized=0
+  sanitizer_reports "$WORK"/*.log "$WORK"/*.out && sanitized=1
   rm -rf "$WORK"
+  if [ "$sanitized" -eq 1 ]; then echo "example-$LANGUAGE: a C++ process reported a sanitizer error" >&2; exit 1; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
