@@ -3,32 +3,12 @@
 
 #include <utility>
 
+#include "service/grpc_status.h"
+
 namespace genauth::bench {
 namespace {
 
 namespace v1 = genauth::management::v1;
-
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const auto index = static_cast<size_t>(code);
-  return index < sizeof(kNames) / sizeof(kNames[0]) ? kNames[index] : "UNKNOWN_CODE";
-}
 
 // A call in flight; its address is the completion queue tag. Deleted by the poller.
 struct PendingCall {
@@ -121,7 +101,9 @@ void GrpcDriver::Poll(Lane* lane) {
     // The reply is read and parsed by the time Finish's tag comes back; a client would use it.
     const int64_t completed = NowNanos();
     auto* call = static_cast<PendingCall*>(tag);
-    sink_->OnCompleted(call->spec, completed, CodeName(call->status.error_code()));
+    sink_->OnCompleted(
+        call->spec, completed,
+        service::GrpcCodeName(static_cast<absl::StatusCode>(call->status.error_code())));
     delete call;
   }
 }
