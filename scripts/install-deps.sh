@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build pkg-config g++ make
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libspdlog-dev libcpp-httplib-dev nlohmann-json3-dev libssl-dev openssl
+  libspdlog-dev libcpp-httplib-dev nlohmann-json3-dev libssl-dev openssl libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-github-gogo-googleapis-dev
   clang-format clang-tidy

@@ -30,6 +30,9 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
   if (!c.admin_listen.empty()) o.admin = genauth::admin::AdminServerOptions{c.admin_listen};
   o.transport.base_url = c.genauth_host;
   o.transport.ca_file = c.ca_file;
+  o.transport.proxy = c.proxy;
+  o.transport.no_proxy = c.no_proxy;
+  o.transport.max_connections = c.upstream_max_connections;
   o.token_fetcher = {c.header_prefix, c.lang, kSdkVersion};
   o.token_cache.fallback_userpool_id = c.access_key_id;
   o.token_cache.prefetch = true;
@@ -49,8 +52,9 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
   o.client.circuit_breaker.open_duration = c.breaker_open_time;
   o.client.attempt_timeout = c.attempt_timeout;
   o.handler.default_timeout = c.default_timeout;
-  o.worker_threads = static_cast<size_t>(c.worker_threads);
-  o.max_queued_calls = static_cast<size_t>(c.max_queued_calls);
+  o.handler.admission.max_calls = static_cast<size_t>(c.max_in_flight_calls);
+  o.handler.admission.max_bytes = static_cast<size_t>(c.max_in_flight_bytes);
+  o.max_request_bytes = static_cast<size_t>(c.max_request_bytes);
   o.shutdown_grace = c.shutdown_grace;
   o.drain_delay = c.drain_delay;
   return o;
@@ -81,7 +85,8 @@ int main(int argc, char** argv, char** envp) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // SIGPIPE is ignored by HttpTransport, whose writes are the ones that meet closed connections.
+  // A write to a connection the peer has closed must fail with EPIPE, not kill the process.
+  signal(SIGPIPE, SIG_IGN);
 
   auto logger = genauth::observability::JsonLogger::Stdout(
       genauth::observability::ParseLogLevel(config.log_level));

@@ -65,6 +65,7 @@ void TokenCache::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    NotifyAsyncWaitersLocked();
   }
   refresher_cv_.notify_all();
   callers_cv_.notify_all();
@@ -110,6 +111,49 @@ absl::StatusOr<std::shared_ptr<const ManagementToken>> TokenCache::Get(common::T
   }
 }
 
+TokenCache::Acquisition TokenCache::TryAcquire(std::optional<uint64_t> waited_epoch,
+                                               std::function<void()> on_fetch_done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Acquisition result;
+  const common::TimePoint now = clock_->Now();
+  if (current_ && now < current_->usable_until) {
+    result.token = current_;
+    return result;
+  }
+  if (stopping_) {
+    result.error = absl::UnavailableError("the sidecar is shutting down");
+    return result;
+  }
+  if (waited_epoch) {
+    if (fetch_epoch_ != *waited_epoch && !fetch_in_flight_ && !fetch_wanted_) {
+      // The fetch this caller waited for has finished without giving a usable token.
+      result.error = TokenUnavailable(last_error_);
+      return result;
+    }
+  } else {
+    if (!fetch_in_flight_ && !last_error_.ok() && now < retry_at_) {
+      fast_failures_->Increment();
+      result.error = TokenUnavailable(last_error_);
+      return result;
+    }
+    // A fetch already under way serves this caller too: asking again would fetch twice.
+    if (!fetch_in_flight_ && !fetch_wanted_) {
+      fetch_wanted_ = true;
+      refresher_cv_.notify_one();
+    }
+  }
+  result.wait = true;
+  result.epoch = waited_epoch ? *waited_epoch : fetch_epoch_;
+  async_waiters_.push_back(std::move(on_fetch_done));
+  return result;
+}
+
+void TokenCache::NotifyAsyncWaitersLocked() {
+  std::vector<std::function<void()>> waiters;
+  waiters.swap(async_waiters_);
+  for (auto& waiter : waiters) waiter();
+}
+
 void TokenCache::Invalidate(const std::string& access_token) {
   std::lock_guard<std::mutex> lock(mu_);
   if (current_ && current_->access_token == access_token) {
@@ -144,10 +188,11 @@ absl::Status TokenCache::FetchReplacement(const FetchFunction& fetch,
   } else {
     fetch_failure_->Increment();
     // Callers that found this fetch in flight did not ask for one of their own; ask for them.
-    if (waiting_ > 0) fetch_wanted_ = true;
+    if (waiting_ > 0 || !async_waiters_.empty()) fetch_wanted_ = true;
   }
   callers_cv_.notify_all();
   refresher_cv_.notify_all();
+  NotifyAsyncWaitersLocked();
   return result;
 }
 
@@ -166,7 +211,7 @@ std::optional<common::TimePoint> TokenCache::RunDueFetch() {
 
 size_t TokenCache::waiting_callers() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return waiting_;
+  return waiting_ + async_waiters_.size();
 }
 
 std::optional<common::TimePoint> TokenCache::NextDueLocked(common::TimePoint now) const {
@@ -250,6 +295,7 @@ void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
     }
   }
   callers_cv_.notify_all();
+  NotifyAsyncWaitersLocked();
 }
 
 void TokenCache::RefresherLoop() {

@@ -1,6 +1,7 @@
 // The management-token cache: one token per (host, key id), shared by every call.
 //
-// - Callers only read: Get returns the cached token at once while it is usable.
+// - Callers only read: Get (blocking) and TryAcquire (never blocking: the event-loop path) return
+//   the cached token at once while it is usable.
 // - All fetching happens on one background refresher thread, so fetches are single-flight by
 //   construction: 50 cold-start callers wait for the same fetch.
 // - The refresher renews the token ahead of expiry (at `refresh_fraction` of its lifetime), so no
@@ -23,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "auth/token_fetcher.h"
@@ -76,6 +78,20 @@ class TokenCache {
   // (the token endpoint failed; the message says why) or DEADLINE_EXCEEDED.
   absl::StatusOr<std::shared_ptr<const ManagementToken>> Get(common::TimePoint deadline);
 
+  // The non-blocking Get, for callers on an event loop. Either a usable token, or an error (the
+  // endpoint is backing off, or the fetch this caller waited for failed, or stopping), or `wait`:
+  // then `on_fetch_done` has been registered and runs once — on the fetching thread, under the
+  // cache's lock, so it must only hand work to its own thread and never call the cache — when the
+  // next fetch finishes or the cache stops; the caller then asks again with the `epoch` it got
+  // here. A caller gives up waiting by its own deadline.
+  struct Acquisition {
+    std::shared_ptr<const ManagementToken> token;
+    absl::Status error;  // set when there is no token and no wait
+    bool wait = false;
+    uint64_t epoch = 0;  // pass back as `waited_epoch` after `on_fetch_done` ran
+  };
+  Acquisition TryAcquire(std::optional<uint64_t> waited_epoch, std::function<void()> on_fetch_done);
+
   // Drops `access_token` if it is still the current one (GenAuth answered 401 with it). Concurrent
   // 401s for the same token cause one refetch, not many.
   void Invalidate(const std::string& access_token);
@@ -98,7 +114,7 @@ class TokenCache {
   // is due, or nullopt when none is until a caller asks.
   std::optional<common::TimePoint> RunDueFetch();
 
-  // Callers currently blocked in Get (tests use it to know everyone is waiting).
+  // Callers currently waiting in Get or TryAcquire (tests use it to know everyone is waiting).
   size_t waiting_callers() const;
 
  private:
@@ -108,6 +124,9 @@ class TokenCache {
   absl::StatusOr<FetchedToken> CheckedFetch(const FetchFunction& fetch, common::TimePoint started);
   void InstallLocked(FetchedToken fetched, common::TimePoint started, common::TimePoint now);
   void RefresherLoop();
+  // Wakes the TryAcquire waiters (a fetch finished, or stopping). Under the lock: the callbacks
+  // only post work to their own threads.
+  void NotifyAsyncWaitersLocked();
   common::Duration BackoffLocked();
 
   const TokenCacheOptions options_;
@@ -135,6 +154,7 @@ class TokenCache {
   int consecutive_failures_ = 0;
   common::TimePoint retry_at_{};
   size_t waiting_ = 0;
+  std::vector<std::function<void()>> async_waiters_;  // TryAcquire callers waiting for a fetch
   bool stopping_ = false;
   std::thread refresher_;
 };

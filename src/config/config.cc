@@ -41,8 +41,33 @@ constexpr std::string_view kAttemptTimeout = "SIDECAR_ATTEMPT_TIMEOUT";
 constexpr std::string_view kMaxAttempts = "SIDECAR_MAX_ATTEMPTS";
 constexpr std::string_view kRetryBaseDelay = "SIDECAR_RETRY_BASE_DELAY";
 constexpr std::string_view kRetryMaxDelay = "SIDECAR_RETRY_MAX_DELAY";
-constexpr std::string_view kWorkerThreads = "SIDECAR_WORKER_THREADS";
-constexpr std::string_view kMaxQueuedCalls = "SIDECAR_MAX_QUEUED_CALLS";
+constexpr std::string_view kMaxInFlightCalls = "SIDECAR_MAX_IN_FLIGHT_CALLS";
+constexpr std::string_view kMaxInFlightBytes = "SIDECAR_MAX_IN_FLIGHT_BYTES";
+constexpr std::string_view kMaxRequestBytes = "SIDECAR_MAX_REQUEST_BYTES";
+constexpr std::string_view kUpstreamMaxConnections = "SIDECAR_UPSTREAM_MAX_CONNECTIONS";
+
+// Settings that existed once: naming one is an error that says what replaced it, rather than a
+// silent no-op (a value tuned for the old design would mean nothing now).
+struct RemovedSetting {
+  std::string_view env;
+  std::string_view replacement;
+};
+constexpr RemovedSetting kRemovedSettings[] = {
+    {"SIDECAR_WORKER_THREADS",
+     "was removed: calls no longer wait for worker threads (the upstream is event-driven); "
+     "SIDECAR_MAX_IN_FLIGHT_CALLS bounds the calls in flight and SIDECAR_UPSTREAM_MAX_CONNECTIONS "
+     "the connections to GenAuth"},
+    {"SIDECAR_MAX_QUEUED_CALLS",
+     "was removed: calls are no longer queued; a call beyond SIDECAR_MAX_IN_FLIGHT_CALLS or "
+     "SIDECAR_MAX_IN_FLIGHT_BYTES is refused at once with RESOURCE_EXHAUSTED"},
+};
+
+// The proxy variables, in the order libcurl reads them (the lower-case spelling first).
+constexpr std::string_view kHttpsProxyVariables[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
+                                                     "ALL_PROXY"};
+// For an http:// host: HTTP_PROXY is deliberately not read (CGI's "httpoxy" problem), as curl.
+constexpr std::string_view kHttpProxyVariables[] = {"http_proxy", "all_proxy", "ALL_PROXY"};
+constexpr std::string_view kNoProxyVariables[] = {"no_proxy", "NO_PROXY"};
 constexpr std::string_view kShutdownGrace = "SIDECAR_SHUTDOWN_GRACE";
 constexpr std::string_view kDrainDelay = "SIDECAR_DRAIN_DELAY";
 constexpr std::string_view kRetryBudgetPercent = "SIDECAR_RETRY_BUDGET_PERCENT";
@@ -70,6 +95,14 @@ std::string FormatMode(uint32_t mode) {
   std::string out = "0000";
   for (size_t i = 3; i >= 1; --i, mode >>= 3) out[i] = static_cast<char>('0' + (mode & 7));
   return out;
+}
+
+// A byte count in the largest binary unit that divides it: 4194304 -> "4Mi".
+std::string FormatBytes(int64_t bytes) {
+  if (bytes != 0 && bytes % (int64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "Gi";
+  if (bytes != 0 && bytes % (int64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + "Mi";
+  if (bytes != 0 && bytes % (int64_t{1} << 10) == 0) return std::to_string(bytes >> 10) + "Ki";
+  return std::to_string(bytes);
 }
 
 // One row of the settings table, which drives flag lookup and Usage(). The default is computed
@@ -100,8 +133,9 @@ const Setting kSettings[] = {
     {kAuthScheme, Kind::kText, [](const Config& c) { return c.auth_scheme; },
      "How calls are authenticated: token (a cached management token) or signature (GenAuth's "
      "per-request AK/SK HMAC-SHA1 signature)."},
-    {kCaFile, Kind::kText, [](const Config&) { return std::string("(system CAs)"); },
-     "PEM bundle of CA certificates trusted for GenAuth instead of the system ones."},
+    {kCaFile, Kind::kText, [](const Config&) { return std::string("(none)"); },
+     "PEM bundle of private CA certificates trusted for GenAuth (and an https:// proxy) in "
+     "addition to the system bundle, /etc/ssl/certs/ca-certificates.crt."},
     {kAllowInsecureHttp, Kind::kBool,
      [](const Config& c) { return std::string(c.allow_insecure_http ? "true" : "false"); },
      "Allow an http:// GENAUTH_HOST that is not loopback (requests and responses then travel "
@@ -131,11 +165,23 @@ const Setting kSettings[] = {
      "Backoff before the first retry (over 0)."},
     {kRetryMaxDelay, Kind::kText, [](const Config& c) { return FormatMillis(c.retry_max_delay); },
      "Longest backoff between retries (at least SIDECAR_RETRY_BASE_DELAY)."},
-    {kWorkerThreads, Kind::kText, [](const Config& c) { return std::to_string(c.worker_threads); },
-     "Threads making upstream calls (1 to 1024)."},
-    {kMaxQueuedCalls, Kind::kText,
-     [](const Config& c) { return std::to_string(c.max_queued_calls); },
-     "Calls that may wait for a worker before new ones are turned away (0 to 100000)."},
+    {kMaxInFlightCalls, Kind::kText,
+     [](const Config& c) { return std::to_string(c.max_in_flight_calls); },
+     "Calls accepted and not yet answered, at most; a call beyond is refused at once with "
+     "RESOURCE_EXHAUSTED (1 to 1000000)."},
+    {kMaxInFlightBytes, Kind::kText,
+     [](const Config& c) { return FormatBytes(c.max_in_flight_bytes); },
+     "Memory the calls in flight may hold for their requests (charged several times a request's "
+     "size while it is transcoded, then its JSON body); a call beyond is refused at once with "
+     "RESOURCE_EXHAUSTED. Bytes, or with a suffix Ki, Mi or Gi (1Mi to 16Gi)."},
+    {kMaxRequestBytes, Kind::kText,
+     [](const Config& c) { return FormatBytes(c.max_request_bytes); },
+     "Largest request message accepted; gRPC refuses a larger one before reading it (1Ki to "
+     "64Mi)."},
+    {kUpstreamMaxConnections, Kind::kText,
+     [](const Config& c) { return std::to_string(c.upstream_max_connections); },
+     "Connections to GenAuth at most. Over HTTP/2 each carries many calls; over HTTP/1.1 it is "
+     "also the number of requests in flight to GenAuth (1 to 10000)."},
     {kShutdownGrace, Kind::kText, [](const Config& c) { return FormatMillis(c.shutdown_grace); },
      "Time in-flight calls get to finish on shutdown (0 to 10m)."},
     {kDrainDelay, Kind::kText, [](const Config& c) { return FormatMillis(c.drain_delay); },
@@ -186,6 +232,13 @@ const Setting* FindByEnv(std::string_view env) {
 const Setting* FindByFlag(std::string_view flag) {
   for (const Setting& s : kSettings) {
     if (FlagName(s.env) == flag) return &s;
+  }
+  return nullptr;
+}
+
+const RemovedSetting* FindRemovedByFlag(std::string_view flag) {
+  for (const RemovedSetting& r : kRemovedSettings) {
+    if (FlagName(r.env) == flag) return &r;
   }
   return nullptr;
 }
@@ -298,6 +351,11 @@ class Parser {
       size_t eq = arg.find('=');
       std::string name = arg.substr(0, eq);
       const Setting* setting = FindByFlag(name);
+      if (const RemovedSetting* removed = FindRemovedByFlag(name); removed != nullptr) {
+        Error(name + " (" + std::string(removed->env) + ") " + std::string(removed->replacement));
+        if (eq == std::string::npos && i + 1 < args.size() && !IsKnownFlag(args[i + 1])) ++i;
+        continue;
+      }
       if (setting == nullptr) {
         // Only the name is shown: the value may be a secret given to a misspelt flag. For the same
         // reason the next argument, unless it is a known flag, is taken as this flag's value and
@@ -561,6 +619,30 @@ void ParseIntSetting(Parser& p, std::string_view env, int min, int max, int* out
   *out = static_cast<int>(*value);
 }
 
+std::optional<int64_t> ParseByteSize(std::string_view text) {
+  int shift = 0;
+  if (text.size() > 2 && text.substr(text.size() - 2) == "Ki") shift = 10;
+  if (text.size() > 2 && text.substr(text.size() - 2) == "Mi") shift = 20;
+  if (text.size() > 2 && text.substr(text.size() - 2) == "Gi") shift = 30;
+  if (shift != 0) text.remove_suffix(2);
+  auto value = ParseInt(text);
+  if (!value || *value < 0 || *value > (int64_t{1} << 40)) return std::nullopt;
+  return *value << shift;
+}
+
+void ParseByteSetting(Parser& p, std::string_view env, int64_t min, int64_t max, int64_t* out) {
+  auto raw = p.Get(env);
+  if (!raw) return;
+  auto value = ParseByteSize(raw->text);
+  if (!value || *value < min || *value > max) {
+    p.Error(env, *raw,
+            "expected a size in bytes, or with a suffix Ki, Mi or Gi, from " + FormatBytes(min) +
+                " to " + FormatBytes(max));
+    return;
+  }
+  *out = *value;
+}
+
 struct DurationRange {
   bool allow_zero;
   std::optional<nanoseconds> max;
@@ -760,8 +842,12 @@ void ParseCalls(Parser& p, Config& config) {
     p.Error(max_text + ": expected at least " + base_text + ", which is " +
             FormatMillis(config.retry_base_delay));
   }
-  ParseIntSetting(p, kWorkerThreads, 1, 1024, &config.worker_threads);
-  ParseIntSetting(p, kMaxQueuedCalls, 0, 100000, &config.max_queued_calls);
+  ParseIntSetting(p, kMaxInFlightCalls, 1, 1000000, &config.max_in_flight_calls);
+  ParseByteSetting(p, kMaxInFlightBytes, int64_t{1} << 20, int64_t{16} << 30,
+                   &config.max_in_flight_bytes);
+  ParseByteSetting(p, kMaxRequestBytes, int64_t{1} << 10, int64_t{64} << 20,
+                   &config.max_request_bytes);
+  ParseIntSetting(p, kUpstreamMaxConnections, 1, 10000, &config.upstream_max_connections);
   ParseDurationSetting(p, kShutdownGrace, {true, kTenMinutes, "10m"}, &config.shutdown_grace);
   ParseDurationSetting(p, kDrainDelay, {true, std::chrono::minutes(1), "1m"}, &config.drain_delay);
   ParseIntSetting(p, kRetryBudgetPercent, 0, 1000, &config.retry_budget_percent);
@@ -789,15 +875,67 @@ std::string Wrap(std::string_view text, std::string_view indent, size_t width) {
   return out + line + "\n";
 }
 
+bool IsProxyVariable(std::string_view name) {
+  for (std::string_view known : kHttpsProxyVariables) {
+    if (name == known) return true;
+  }
+  for (std::string_view known : kNoProxyVariables) {
+    if (name == known) return true;
+  }
+  return name == "http_proxy";
+}
+
+// The first of `names` set (non-empty) in the environment.
+std::optional<std::pair<std::string, std::string>> FirstSet(
+    const ConfigSource& source, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    auto it = source.env.find(std::string(name));
+    if (it != source.env.end() && !it->second.empty()) return *it;
+  }
+  return std::nullopt;
+}
+
+// The standard proxy variables, as libcurl would read them for GENAUTH_HOST's scheme. Read here,
+// not by libcurl, so that the start-up log can name the proxy and a bad URL is a clear error.
+void ParseProxy(const ConfigSource& source, Parser& p, Config& config) {
+  const bool https = config.genauth_host.rfind("https://", 0) == 0;
+  auto proxy = https ? FirstSet(source, {kHttpsProxyVariables[0], kHttpsProxyVariables[1],
+                                         kHttpsProxyVariables[2], kHttpsProxyVariables[3]})
+                     : FirstSet(source, {kHttpProxyVariables[0], kHttpProxyVariables[1],
+                                         kHttpProxyVariables[2]});
+  if (auto no_proxy = FirstSet(source, {kNoProxyVariables[0], kNoProxyVariables[1]})) {
+    config.no_proxy = no_proxy->second;
+  }
+  if (!proxy) return;
+  const std::string lower = Lower(proxy->second);
+  bool known_scheme = false;
+  for (std::string_view scheme :
+       {"http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://"}) {
+    if (lower.rfind(scheme, 0) == 0 && lower.size() > scheme.size()) known_scheme = true;
+  }
+  if (!known_scheme || HasSpaceOrControl(proxy->second)) {
+    // The value may carry credentials: only the variable is named.
+    p.Error(proxy->first +
+            " (the proxy for GENAUTH_HOST, value not shown): expected a URL such as "
+            "http://proxy.internal:3128 (schemes: http, https, socks4, socks4a, socks5, socks5h)");
+    return;
+  }
+  config.proxy = proxy->second;
+  config.proxy_variable = proxy->first;
+}
+
 }  // namespace
 
 ConfigSource ProcessConfigSource(int argc, char** argv, char** envp) {
   ConfigSource source;
   for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view var(*entry);
-    if (var.rfind("GENAUTH_", 0) != 0 && var.rfind("SIDECAR_", 0) != 0) continue;
     size_t eq = var.find('=');
     if (eq == std::string_view::npos) continue;
+    if (var.rfind("GENAUTH_", 0) != 0 && var.rfind("SIDECAR_", 0) != 0 &&
+        !IsProxyVariable(var.substr(0, eq))) {
+      continue;
+    }
     source.env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
   }
   for (int i = 1; i < argc; ++i) source.args.emplace_back(argv[i]);
@@ -819,7 +957,13 @@ ParseResult ParseConfig(const ConfigSource& source) {
       p.Error(kAllowInsecureHttp, *insecure, "expected true/false, 1/0 or yes/no");
     }
   }
+  for (const RemovedSetting& removed : kRemovedSettings) {
+    if (source.env.count(std::string(removed.env)) != 0) {
+      p.Error(std::string(removed.env) + " " + std::string(removed.replacement));
+    }
+  }
   ParseHost(p, config);
+  ParseProxy(source, p, config);
   ParseAccessKey(p, config);
   ParseUpstreamExtras(p, config);
   ParseServer(p, config);
@@ -850,6 +994,10 @@ std::string Usage() {
     out += Wrap(s.meaning, "    ", 100);
   }
   out += pad("", 31) + "--help, -h\n    Print this text and exit.\n";
+  out +=
+      "\nProxy: GenAuth is reached through the proxy named by https_proxy, HTTPS_PROXY,\n"
+      "all_proxy or ALL_PROXY (http_proxy, all_proxy or ALL_PROXY for an http:// host), except\n"
+      "for the hosts listed in no_proxy or NO_PROXY; the start-up log says which is used.\n";
   return out;
 }
 

@@ -27,6 +27,12 @@ struct Config {
   std::string auth_scheme = "token";        // GENAUTH_AUTH_SCHEME: token | signature
   std::string ca_file;               // GENAUTH_CA_FILE: extra CA bundle; system CAs otherwise
   bool allow_insecure_http = false;  // GENAUTH_ALLOW_INSECURE_HTTP: http:// to a non-loopback host
+  // The proxy for GenAuth, from the standard variables (https_proxy, HTTPS_PROXY, all_proxy,
+  // ALL_PROXY for an https:// host; http_proxy, all_proxy, ALL_PROXY for http://), and the hosts
+  // reached without it (no_proxy, NO_PROXY). Empty when none.
+  std::string proxy;
+  std::string proxy_variable;  // which variable it came from, for the start-up log
+  std::string no_proxy;
 
   // SIDECAR_SECRET_POLL_INTERVAL: how often the secret file is checked for a rotated secret.
   std::chrono::milliseconds secret_poll_interval{10000};
@@ -49,8 +55,12 @@ struct Config {
   int max_attempts = 3;  // SIDECAR_MAX_ATTEMPTS: 1..10, first try included
   std::chrono::milliseconds retry_base_delay{100};  // SIDECAR_RETRY_BASE_DELAY
   std::chrono::milliseconds retry_max_delay{2000};  // SIDECAR_RETRY_MAX_DELAY (>= base)
-  int worker_threads = 32;                          // SIDECAR_WORKER_THREADS: 1..1024
-  int max_queued_calls = 256;                       // SIDECAR_MAX_QUEUED_CALLS: 0..100000
+  // SIDECAR_MAX_IN_FLIGHT_CALLS: calls accepted and not yet answered; beyond, refused at once.
+  int max_in_flight_calls = 4096;
+  // SIDECAR_MAX_IN_FLIGHT_BYTES: memory charged to those calls (their requests); beyond, refused.
+  int64_t max_in_flight_bytes = 48 * 1024 * 1024;
+  int64_t max_request_bytes = 4 * 1024 * 1024;  // SIDECAR_MAX_REQUEST_BYTES: one request message
+  int upstream_max_connections = 256;           // SIDECAR_UPSTREAM_MAX_CONNECTIONS: to GenAuth
   std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE
   std::chrono::milliseconds drain_delay{1000};  // SIDECAR_DRAIN_DELAY: NOT_SERVING, still serving
 

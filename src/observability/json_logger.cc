@@ -4,6 +4,8 @@
 #include <ctime>
 #include <utility>
 
+#include "spdlog/async.h"
+#include "spdlog/async_logger.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace genauth::observability {
@@ -13,12 +15,22 @@ JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common
   sink_logger_->set_pattern("%v");
 }
 
-std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level) {
-  auto logger = std::make_shared<spdlog::logger>("genauth-sidecar",
-                                                 std::make_shared<spdlog::sinks::stdout_sink_mt>());
+std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level,
+                                               size_t queue_lines) {
+  auto writer = std::make_shared<spdlog::details::thread_pool>(queue_lines, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "genauth-sidecar", std::make_shared<spdlog::sinks::stdout_sink_mt>(), writer,
+      spdlog::async_overflow_policy::overrun_oldest);
   logger->set_level(level);
+  // Flushed by the writer thread after each line, so that a crash loses only what was queued.
   logger->flush_on(spdlog::level::trace);
-  return std::make_shared<JsonLogger>(std::move(logger), common::SystemClock::Get());
+  auto json_logger = std::make_shared<JsonLogger>(std::move(logger), common::SystemClock::Get());
+  json_logger->writer_ = std::move(writer);
+  return json_logger;
+}
+
+uint64_t JsonLogger::dropped_lines() const {
+  return writer_ ? static_cast<uint64_t>(writer_->overrun_counter()) : 0;
 }
 
 bool JsonLogger::Enabled(spdlog::level::level_enum level) const {

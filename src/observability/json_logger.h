@@ -13,6 +13,10 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/logger.h"
 
+namespace spdlog::details {
+class thread_pool;
+}  // namespace spdlog::details
+
 namespace genauth::observability {
 
 class JsonLogger {
@@ -20,8 +24,13 @@ class JsonLogger {
   // `sink_logger` decides where lines go and the minimum level; `clock` stamps the time field.
   JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock);
 
-  // A logger writing to stdout (flushed per line) at `level`, e.g. "info".
-  static std::shared_ptr<JsonLogger> Stdout(spdlog::level::level_enum level);
+  // A logger writing to stdout (flushed per line) at `level`, e.g. "info". Lines go through a
+  // bounded queue to a writer thread, so that a full stdout pipe (a stalled log collector) can
+  // never block the thread that logs — the event loop above all. When the queue is full the oldest
+  // line is dropped and counted (dropped_lines()). Lines still queued are written when the last
+  // reference to the logger goes away.
+  static std::shared_ptr<JsonLogger> Stdout(spdlog::level::level_enum level,
+                                            size_t queue_lines = 8192);
 
   bool Enabled(spdlog::level::level_enum level) const;
 
@@ -35,7 +44,13 @@ class JsonLogger {
 
   spdlog::logger& sink() const { return *sink_logger_; }
 
+  // Lines dropped because the writer could not keep up (0 for a logger without a queue).
+  uint64_t dropped_lines() const;
+
  private:
+  // The queue and writer thread of an asynchronous logger; declared first so that it is destroyed
+  // last, after the logger has handed it its final lines.
+  std::shared_ptr<spdlog::details::thread_pool> writer_;
   std::shared_ptr<spdlog::logger> sink_logger_;
   const common::Clock* clock_;
 };

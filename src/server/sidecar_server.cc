@@ -31,6 +31,16 @@ upstream::GenAuthClientOptions WithCircuitLog(upstream::GenAuthClientOptions opt
   return options;
 }
 
+// A proxy URL for the log: "http://user:secret@host:3128" becomes "http://***@host:3128".
+std::string RedactUserInfo(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = url.find('@', start);
+  const size_t slash = url.find('/', start);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+  return url.substr(0, start) + "***" + url.substr(at);
+}
+
 }  // namespace
 
 SidecarServer::SidecarServer(SidecarServerOptions options,
@@ -40,17 +50,47 @@ SidecarServer::SidecarServer(SidecarServerOptions options,
       logger_(std::move(logger)),
       clock_(clock),
       credentials_(options_.access_key_id, options_.access_key_secret),
-      transport_(options_.transport, clock),
+      loop_(clock),
+      transport_(options_.transport, &loop_, clock),
       fetcher_(options_.token_fetcher, &credentials_, &transport_, clock),
       tokens_(options_.token_cache, &fetcher_, clock, random, &metrics_, logger_.get()),
       signer_(options_.signature ? std::optional<auth::RequestSigner>(
                                        std::in_place, *options_.signature, &credentials_, clock)
                                  : std::nullopt),
-      client_(WithCircuitLog(options_.client, logger_.get()), &transport_, &tokens_,
-              signer_ ? &*signer_ : nullptr, clock, random, &metrics_),
-      executor_(options_.worker_threads, options_.max_queued_calls) {}
+      client_(WithCircuitLog(options_.client, logger_.get()), &transport_, &loop_, &tokens_,
+              signer_ ? &*signer_ : nullptr, clock, random, &metrics_) {}
 
-SidecarServer::~SidecarServer() { Shutdown(); }
+SidecarServer::~SidecarServer() {
+  Shutdown();
+  for (const char* name :
+       {"genauth_upstream_transfers_in_flight", "genauth_upstream_loop_busy_seconds",
+        "genauth_upstream_loop_timers", "genauth_log_lines_dropped"}) {
+    metrics_.SetGaugeFunction(name, {}, "", nullptr);
+  }
+}
+
+absl::Status SidecarServer::StartUpstream() {
+  if (absl::Status started = loop_.Start(); !started.ok()) return started;
+  if (absl::Status ready = transport_.Init(); !ready.ok()) return ready;
+  // Read when scraped; the loop thread writes them with relaxed atomics.
+  metrics_.SetGaugeFunction(
+      "genauth_upstream_transfers_in_flight", {},
+      "HTTP exchanges with GenAuth in flight (token fetches included)",
+      [this]() -> std::optional<double> { return static_cast<double>(transport_.in_flight()); });
+  metrics_.SetGaugeFunction(
+      "genauth_upstream_loop_busy_seconds", {},
+      "Seconds the upstream event loop spent handling events (its CPU share: rate() of this)",
+      [this]() -> std::optional<double> { return loop_.busy_seconds(); });
+  metrics_.SetGaugeFunction(
+      "genauth_upstream_loop_timers", {},
+      "Timers pending on the upstream event loop (retry waits, token waits, libcurl's timeout)",
+      [this]() -> std::optional<double> { return static_cast<double>(loop_.pending_timers()); });
+  metrics_.SetGaugeFunction(
+      "genauth_log_lines_dropped", {},
+      "Log lines dropped because stdout could not take them (its reader stalled); counts up",
+      [this]() -> std::optional<double> { return static_cast<double>(logger_->dropped_lines()); });
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
     SidecarServerOptions options, std::shared_ptr<const observability::JsonLogger> logger,
@@ -67,8 +107,9 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
           "WebhookService");
   if (service == nullptr)
     return absl::InternalError("WebhookService is missing from webhook.proto");
-  auto handler = service::UnaryCallHandler::Create(
-      *service, o.handler, &self->client_, &self->executor_, clock, self->logger_, &self->metrics_);
+  if (absl::Status upstream = self->StartUpstream(); !upstream.ok()) return upstream;
+  auto handler = service::UnaryCallHandler::Create(*service, o.handler, &self->client_, clock,
+                                                   self->logger_, &self->metrics_);
   if (!handler.ok()) return handler.status();
   self->handler_ = *std::move(handler);
   self->webhook_service_ =
@@ -86,6 +127,7 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   grpc::ServerBuilder builder;
   int selected_port = 0;
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &selected_port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes));
   builder.RegisterService(self->webhook_service_.get());
   self->server_ = builder.BuildAndStart();
   if (!self->server_) {
@@ -125,7 +167,17 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   nlohmann::json fields = {{"listen", o.listen_address},
                            {"port", selected_port},
                            {"upstream", o.transport.base_url},
-                           {"auth", self->signer_ ? "signature" : "token"}};
+                           {"auth", self->signer_ ? "signature" : "token"},
+                           {"maxInFlightCalls", o.handler.admission.max_calls},
+                           {"maxInFlightBytes", o.handler.admission.max_bytes},
+                           {"maxConnections", o.transport.max_connections}};
+  if (!o.transport.proxy.empty()) {
+    fields["proxy"] = RedactUserInfo(o.transport.proxy);
+    if (!o.transport.no_proxy.empty()) fields["noProxy"] = o.transport.no_proxy;
+  }
+  fields["caFile"] = o.transport.ca_file.empty()
+                         ? o.transport.system_ca_bundle
+                         : o.transport.system_ca_bundle + " + " + o.transport.ca_file;
   if (socket_path) fields["socketMode"] = FormatFileMode(o.unix_socket_mode);
   if (self->admin_) {
     fields["admin"] = o.admin->listen_address;
@@ -172,10 +224,11 @@ void SidecarServer::Shutdown() {
   }
   handler_->StopAccepting();
   // Shutdown waits for running calls until the deadline, then cancels what is left.
+  // Calls are finished from the loop, so it runs until the server has answered every one.
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
-  executor_.Shutdown();
   if (secret_watcher_) secret_watcher_->Stop();
   tokens_.Stop();
+  loop_.Stop();
   // Last, so that metrics can be scraped and /readyz answers 503 throughout the drain.
   if (admin_) admin_->Stop();
   logger_->Info("sidecar stopped");

@@ -1,7 +1,7 @@
-// Wires the layers into a running sidecar: transport, credentials, token fetcher and cache, GenAuth
-// client, executor, call handler, the gRPC server with health checking and reflection, the admin
-// HTTP endpoint and the secret watcher. Used by main and, in-process, by integration tests (port
-// 0).
+// Wires the layers into a running sidecar: the upstream event loop and its libcurl transport,
+// credentials, token fetcher and cache, GenAuth client, call handler, the gRPC server with health
+// checking and reflection, the admin HTTP endpoint and the secret watcher. Used by main and,
+// in-process, by integration tests (port 0).
 #pragma once
 
 #include <sys/types.h>
@@ -16,8 +16,8 @@
 #include "auth/credentials.h"
 #include "auth/secret_watcher.h"
 #include "auth/token_cache.h"
-#include "common/bounded_executor.h"
 #include "common/clock.h"
+#include "common/event_loop.h"
 #include "common/random.h"
 #include "grpcpp/grpcpp.h"
 #include "observability/json_logger.h"
@@ -49,8 +49,9 @@ struct SidecarServerOptions {
   auth::TokenCacheOptions token_cache;
   upstream::GenAuthClientOptions client;
   service::CallHandlerOptions handler;
-  size_t worker_threads = 32;
-  size_t max_queued_calls = 256;
+  // The largest request message accepted (gRPC refuses larger ones with RESOURCE_EXHAUSTED before
+  // they are read into memory).
+  size_t max_request_bytes = 4 * 1024 * 1024;
   // On shutdown: how long health says NOT_SERVING (and /readyz 503) while calls are still
   // accepted, so that whoever routes calls here notices before they are refused.
   common::Duration drain_delay = common::Duration::zero();
@@ -89,6 +90,9 @@ class SidecarServer {
                 std::shared_ptr<const observability::JsonLogger> logger, common::Clock* clock,
                 common::Random* random);
 
+  // Starts the event loop and the transport, and exports their gauges.
+  absl::Status StartUpstream();
+
   // Puts a new secret into use (the secret watcher's applier): with a token, only once a token was
   // fetched with it; with signatures, at once.
   absl::Status ApplySecret(const std::string& secret);
@@ -98,12 +102,12 @@ class SidecarServer {
   common::Clock* const clock_;
   observability::MetricsRegistry metrics_;
   auth::Credentials credentials_;
+  common::EventLoop loop_;  // before everything that posts to it, so it is destroyed after them
   upstream::HttpTransport transport_;
   upstream::ManagementTokenFetcher fetcher_;
   auth::TokenCache tokens_;
   std::optional<auth::RequestSigner> signer_;
   upstream::GenAuthClient client_;
-  common::BoundedExecutor executor_;
   std::unique_ptr<service::UnaryCallHandler> handler_;
   std::unique_ptr<service::DescriptorService> webhook_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -1,6 +1,8 @@
 // The generic unary RPC path (see unary_call_handler.h).
 #include "service/unary_call_handler.h"
 
+#include <mutex>
+#include <optional>
 #include <utility>
 
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -28,17 +30,59 @@ bool IsCallerError(absl::StatusCode code) {
   }
 }
 
+// The RetryInfo a refused caller gets: how soon trying again is reasonable.
+constexpr auto kOverloadRetryAfter = std::chrono::milliseconds(100);
+
 }  // namespace
+
+// One call from Handle to OnDone: gRPC's reactor plus everything the call owns. Deleted by gRPC's
+// OnDone, which comes only after Finish — and Finish is called exactly once, by the handler.
+class UnaryCallHandler::CallReactor final : public grpc::ServerUnaryReactor {
+ public:
+  CallReactor(UnaryCallHandler* handler, grpc::ByteBuffer* response_bytes)
+      : handler_(handler), response_bytes_(response_bytes) {}
+
+  // gRPC's thread: the caller cancelled or its deadline passed. The upstream call (if any) is
+  // aborted on the loop, which then finishes this call with CANCELLED.
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    if (upstream_) handler_->client_->Cancel(upstream_);
+  }
+  void OnDone() override { delete this; }
+
+  // Hands the upstream call's handle over; cancels it at once if the caller has already gone.
+  void SetUpstream(upstream::GenAuthClient::CallHandle handle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) {
+      handler_->client_->Cancel(handle);
+    } else {
+      upstream_ = std::move(handle);
+    }
+  }
+
+  UnaryCallHandler* const handler_;
+  grpc::ByteBuffer* const response_bytes_;
+  const Route* route = nullptr;
+  common::TimePoint started;
+  std::string webhook_id;  // the subject of the call, for its log line
+  size_t charge = 0;       // bytes held against the admission budget; 0 when not admitted
+
+ private:
+  std::mutex mu_;
+  bool cancelled_ = false;                        // guarded by mu_
+  upstream::GenAuthClient::CallHandle upstream_;  // guarded by mu_
+};
 
 absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
     const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
-    upstream::GenAuthClient* client, common::BoundedExecutor* executor, common::Clock* clock,
+    upstream::GenAuthClient* client, common::Clock* clock,
     std::shared_ptr<const observability::JsonLogger> logger,
     observability::MetricsRegistry* metrics) {
   auto mappings = MappingsForService(service);
   if (!mappings.ok()) return mappings.status();
-  std::unique_ptr<UnaryCallHandler> handler(new UnaryCallHandler(
-      *mappings, options, client, executor, clock, std::move(logger), metrics));
+  std::unique_ptr<UnaryCallHandler> handler(
+      new UnaryCallHandler(*mappings, options, client, clock, std::move(logger), metrics));
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   for (int i = 0; i < service.method_count(); ++i) {
     const google::protobuf::MethodDescriptor& method = *service.method(i);
@@ -52,19 +96,24 @@ absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
 
 UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& mappings,
                                    CallHandlerOptions options, upstream::GenAuthClient* client,
-                                   common::BoundedExecutor* executor, common::Clock* clock,
+                                   common::Clock* clock,
                                    std::shared_ptr<const observability::JsonLogger> logger,
                                    observability::MetricsRegistry* metrics)
     : options_(options),
       client_(client),
-      executor_(executor),
       clock_(clock),
       logger_(std::move(logger)),
       metrics_(metrics),
+      admission_(options.admission),
       in_flight_(metrics->GetGauge("genauth_sidecar_calls_in_flight", {},
                                    "Calls accepted and not yet answered")),
+      bytes_in_flight_(metrics->GetGauge(
+          "genauth_sidecar_request_bytes_in_flight", {},
+          "Memory charged to the calls in flight: their requests while transcoded, then their "
+          "JSON bodies")),
       shed_(metrics->GetCounter("genauth_sidecar_calls_shed_total", {},
-                                "Calls refused because every worker and queue slot was busy")) {
+                                "Calls refused at once because the calls in flight or the request "
+                                "bytes they hold were at their bounds")) {
   for (const auto& [method, mapping] : mappings) {
     Route& route = routes_[method];
     route.duration = metrics->GetHistogram(
@@ -75,6 +124,8 @@ UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& map
     route.mapping = mapping;
   }
 }
+
+UnaryCallHandler::~UnaryCallHandler() = default;
 
 const UnaryCallHandler::Route* UnaryCallHandler::RouteFor(
     const google::protobuf::MethodDescriptor& method) const {
@@ -112,17 +163,6 @@ common::TimePoint UnaryCallHandler::DeadlineFor(const grpc::CallbackServerContex
   return options_.cap_caller_deadline ? std::min(deadline, fallback) : deadline;
 }
 
-// Everything one call owns between parsing its request and finishing its reactor.
-struct UnaryCallHandler::Call {
-  grpc::ServerUnaryReactor* reactor = nullptr;
-  grpc::CallbackServerContext* context = nullptr;
-  grpc::ByteBuffer* response_bytes = nullptr;
-  const Route* route = nullptr;
-  std::unique_ptr<google::protobuf::Message> request;
-  std::unique_ptr<google::protobuf::Message> response;
-  common::TimePoint started;
-};
-
 const RestMapping* UnaryCallHandler::MappingFor(
     const google::protobuf::MethodDescriptor& method) const {
   const Route* route = RouteFor(method);
@@ -133,103 +173,132 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
                                                    const google::protobuf::MethodDescriptor& method,
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_unique<Call>();
-  call->reactor = reactor;
-  call->context = context;
-  call->response_bytes = response;
+  auto* call = new CallReactor(this, response);
   call->started = clock_->Now();
   call->route = RouteFor(method);
+  upstream::CallReport report;
   if (call->route == nullptr) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                 "no GenAuth mapping for " + method.full_name()));
-    return reactor;
+    call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                              "no GenAuth mapping for " + method.full_name()));
+    return call;
   }
   const Route& route = *call->route;
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  call->request.reset((route.request_prototype != nullptr
-                           ? route.request_prototype
-                           : factory->GetPrototype(method.input_type()))
-                          ->New());
-  call->response.reset((route.response_prototype != nullptr
-                            ? route.response_prototype
-                            : factory->GetPrototype(method.output_type()))
-                           ->New());
-  upstream::CallReport report;
-
-  // gRPC hands the bytes over; parsing reads them without another copy.
-  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
-  if (!call->request->ParseFromZeroCopyStream(&reader)) {
-    absl::Status status = absl::InvalidArgumentError("the request is not a valid " +
-                                                     method.input_type()->full_name());
-    upstream::SetErrorInfo(status, upstream::reason::kInvalidRequest);
-    Finish(std::move(call), status, report);
-    return reactor;
-  }
   if (!accepting_.load()) {
     absl::Status status = absl::UnavailableError("the sidecar is shutting down");
     upstream::SetErrorInfo(status, upstream::reason::kShuttingDown);
-    Finish(std::move(call), status, report);
-    return reactor;
+    Finish(call, status, report, nullptr);
+    return call;
   }
-  // Bad input costs no worker and no upstream call.
-  if (absl::Status invalid = ValidateRequest(*call->request); !invalid.ok()) {
-    Finish(std::move(call), invalid, report);
-    return reactor;
+  // Admitted before parsing: a burst of large requests is refused before it is expanded.
+  const size_t request_bytes = request->Length();
+  call->charge = ChargeWhileTranscoding(request_bytes);
+  if (CallAdmission::Verdict verdict = admission_.TryAdmit(call->charge);
+      verdict != CallAdmission::Verdict::kAdmitted) {
+    call->charge = 0;
+    Refuse(call, verdict, request_bytes);
+    return call;
   }
-
-  const common::TimePoint deadline = DeadlineFor(*context);
   in_flight_->Add(1);
-  // The task owns the call; if the executor refuses the task, ownership comes back here.
-  auto shared = std::make_shared<std::unique_ptr<Call>>(std::move(call));
-  bool queued = executor_->TrySubmit([this, shared, deadline]() {
-    std::unique_ptr<Call> owned = std::move(*shared);
-    upstream::CallReport call_report;
-    absl::Status status;
-    if (owned->context->IsCancelled()) {
-      status = absl::CancelledError("the caller cancelled the call before it reached GenAuth");
-    } else {
-      status =
-          Execute(*owned->route, *owned->request, owned->response.get(), deadline, &call_report);
-    }
-    // Before Finish: once the caller has its answer, a scrape must not count the call any more.
-    in_flight_->Add(-1);
-    Finish(std::move(owned), status, call_report);
-  });
-  if (!queued) {
-    in_flight_->Add(-1);
-    shed_->Increment();
-    absl::Status status =
-        absl::ResourceExhaustedError("the sidecar is at its concurrency limit; retry later");
-    upstream::SetErrorInfo(status, upstream::reason::kOverloaded);
-    Finish(std::move(*shared), status, report);
+  bytes_in_flight_->Add(static_cast<int64_t>(call->charge));
+
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<google::protobuf::Message> message(
+      (route.request_prototype != nullptr ? route.request_prototype
+                                          : factory->GetPrototype(method.input_type()))
+          ->New());
+  // gRPC hands the bytes over; parsing reads them without another copy.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
+  if (!message->ParseFromZeroCopyStream(&reader)) {
+    absl::Status status = absl::InvalidArgumentError("the request is not a valid " +
+                                                     method.input_type()->full_name());
+    upstream::SetErrorInfo(status, upstream::reason::kInvalidRequest);
+    Finish(call, status, report, nullptr);
+    return call;
   }
-  return reactor;
+  // The wire bytes are not needed any more; a large request gives its memory back now.
+  const_cast<grpc::ByteBuffer*>(request)->Clear();
+  // The subject of the call, when the request names one (never bodies or headers).
+  const auto* id_field = message->GetDescriptor()->FindFieldByName("webhook_id");
+  if (id_field != nullptr && id_field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+      !id_field->is_repeated()) {
+    call->webhook_id = message->GetReflection()->GetString(*message, id_field);
+  }
+  // Bad input costs no upstream call.
+  if (absl::Status invalid = ValidateRequest(*message); !invalid.ok()) {
+    Finish(call, invalid, report, nullptr);
+    return call;
+  }
+  auto upstream_call = BuildUpstreamCall(route.mapping, *message);
+  message.reset();
+  if (!upstream_call.ok()) {
+    Finish(call, upstream_call.status(), report, nullptr);
+    return call;
+  }
+  const size_t in_flight_charge = ChargeWhileInFlight(upstream_call->body.size());
+  admission_.Recharge(call->charge, in_flight_charge);
+  bytes_in_flight_->Add(static_cast<int64_t>(in_flight_charge) -
+                        static_cast<int64_t>(call->charge));
+  call->charge = in_flight_charge;
+  upstream_call->metrics = route.upstream;
+
+  // From here the loop owns the call: `done` finishes it (exactly once) on the loop thread.
+  upstream::GenAuthClient::CallHandle handle = client_->Start(
+      *std::move(upstream_call), DeadlineFor(*context),
+      [this, call](absl::StatusOr<nlohmann::json> data, const upstream::CallReport& done_report) {
+        OnUpstreamDone(call, std::move(data), done_report);
+      });
+  call->SetUpstream(std::move(handle));
+  return call;
 }
 
-absl::Status UnaryCallHandler::Execute(const Route& route, const google::protobuf::Message& request,
-                                       google::protobuf::Message* response,
-                                       common::TimePoint deadline, upstream::CallReport* report) {
-  auto call = BuildUpstreamCall(route.mapping, request);
-  if (!call.ok()) return call.status();
-  call->metrics = route.upstream;
-  auto data = client_->Call(*call, deadline, report);
-  if (!data.ok()) return data.status();
+void UnaryCallHandler::Refuse(CallReactor* call, CallAdmission::Verdict verdict,
+                              size_t request_bytes) {
+  shed_->Increment();
+  const CallAdmissionOptions& bounds = admission_.options();
+  absl::Status status = absl::ResourceExhaustedError(
+      verdict == CallAdmission::Verdict::kTooManyCalls
+          ? "the sidecar is at its limit of " + std::to_string(bounds.max_calls) +
+                " calls in flight (SIDECAR_MAX_IN_FLIGHT_CALLS); retry later"
+          : "the sidecar holds as many request bytes as it may (SIDECAR_MAX_IN_FLIGHT_BYTES=" +
+                std::to_string(bounds.max_bytes) + "; this request is " +
+                std::to_string(request_bytes) + " bytes); retry later");
+  upstream::SetErrorInfo(status, upstream::reason::kOverloaded);
+  upstream::SetRetryInfo(status, kOverloadRetryAfter);
+  Finish(call, status, upstream::CallReport{}, nullptr);
+}
+
+void UnaryCallHandler::OnUpstreamDone(CallReactor* call, absl::StatusOr<nlohmann::json> data,
+                                      const upstream::CallReport& report) {
+  const Route& route = *call->route;
+  if (!data.ok()) {
+    Finish(call, data.status(), report, nullptr);
+    return;
+  }
   if (data->is_null() && route.mapping.idempotency == retry::Idempotency::kIdempotent) {
     // A read that returns nothing cannot be answered. (A write without data is still a success:
     // GenAuth said statusCode 200, and an error would invite a repeat that does it twice.)
     absl::Status status = absl::UnavailableError("GenAuth's reply has statusCode 200 but no data");
     upstream::SetErrorInfo(status, upstream::reason::kUpstreamMalformedReply);
-    return status;
+    Finish(call, status, report, nullptr);
+    return;
   }
-  return FillResponse(*data, response);
+  std::unique_ptr<google::protobuf::Message> response(route.response_prototype->New());
+  absl::Status filled = FillResponse(*data, response.get());
+  Finish(call, filled, report, filled.ok() ? response.get() : nullptr);
 }
 
-void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& status,
-                              const upstream::CallReport& report) {
+void UnaryCallHandler::Finish(CallReactor* call, const absl::Status& status,
+                              const upstream::CallReport& report,
+                              const google::protobuf::Message* response) {
+  // Given back first: once the caller has its answer, a scrape must not count the call any more.
+  if (call->charge != 0) {
+    admission_.Release(call->charge);
+    in_flight_->Add(-1);
+    bytes_in_flight_->Add(-static_cast<int64_t>(call->charge));
+    call->charge = 0;
+  }
   const Route& route = *call->route;
   const RestMapping& mapping = route.mapping;
-  const google::protobuf::Message& request = *call->request;
   const char* code = GrpcCodeName(status.code());
   const common::Duration latency = clock_->Now() - call->started;
   const double latency_ms = std::chrono::duration<double, std::milli>(latency).count();
@@ -242,12 +311,7 @@ void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& st
                              {"grpcCode", code},
                              {"attempts", report.attempts},
                              {"latencyMs", latency_ms}};
-    // The subject of the call, when the request names one (never bodies or headers).
-    const auto* id_field = request.GetDescriptor()->FindFieldByName("webhook_id");
-    if (id_field != nullptr && id_field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-        !id_field->is_repeated()) {
-      fields["webhookId"] = request.GetReflection()->GetString(request, id_field);
-    }
+    if (!call->webhook_id.empty()) fields["webhookId"] = call->webhook_id;
     if (report.http_status != 0) fields["httpStatus"] = report.http_status;
     if (report.genauth_status != 0) fields["genauthStatus"] = report.genauth_status;
     if (!report.api_code.empty()) fields["apiCode"] = report.api_code;
@@ -262,12 +326,12 @@ void UnaryCallHandler::Finish(std::unique_ptr<Call> call, const absl::Status& st
     logger_->Log(level, "rpc", std::move(fields));
   }
   grpc::Status result = ToGrpcStatus(status);
-  if (status.ok()) {
+  if (status.ok() && response != nullptr) {
     bool own_buffer = false;
     result = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
-        *call->response, call->response_bytes, &own_buffer);
+        *response, call->response_bytes_, &own_buffer);
   }
-  call->reactor->Finish(result);
+  call->Finish(result);
 }
 
 }  // namespace genauth::service

@@ -1,10 +1,13 @@
 // The single translation path every RPC goes through: parse the request bytes into the method's
-// request message, validate it, map it to a GenAuth call (rest_mapping + transcoder), run the call
-// on the bounded executor within the caller's deadline, fill and serialize the response, write one
-// log line and count the call. DescriptorService routes every method here.
+// request message, validate it, map it to a GenAuth call (rest_mapping + transcoder), hand it to
+// the GenAuth client, and — when the client's event loop completes it — fill and serialize the
+// response, write one log line, count the call and finish the reactor. DescriptorService routes
+// every method here.
 //
-// gRPC's callback threads never block here: the upstream call runs on the executor and the reactor
-// is finished from there. When the executor is full the call is refused with RESOURCE_EXHAUSTED.
+// No thread waits for a call: gRPC's callback thread returns once the call is submitted, and the
+// reactor is finished from the event loop. A caller that cancels aborts the attempt in flight.
+// Calls beyond the in-flight bounds (call_admission.h) are refused at once with
+// RESOURCE_EXHAUSTED.
 #pragma once
 
 #include <array>
@@ -14,11 +17,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/bounded_executor.h"
 #include "common/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
+#include "service/call_admission.h"
 #include "service/rest_mapping.h"
 #include "upstream/genauth_client.h"
 
@@ -28,6 +31,7 @@ struct CallHandlerOptions {
   // Bounds a call whose caller set no deadline (or a longer one than this).
   common::Duration default_timeout = std::chrono::seconds(10);
   bool cap_caller_deadline = false;  // also cap callers' own deadlines at default_timeout
+  CallAdmissionOptions admission;
 };
 
 class UnaryCallHandler {
@@ -35,9 +39,10 @@ class UnaryCallHandler {
   // Reads the REST mappings of `service`; fails when a method lacks one.
   static absl::StatusOr<std::unique_ptr<UnaryCallHandler>> Create(
       const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
-      upstream::GenAuthClient* client, common::BoundedExecutor* executor, common::Clock* clock,
+      upstream::GenAuthClient* client, common::Clock* clock,
       std::shared_ptr<const observability::JsonLogger> logger,
       observability::MetricsRegistry* metrics);
+  ~UnaryCallHandler();
 
   // Serves one call of `method`. `request` and `response` belong to gRPC and live until the
   // reactor finishes.
@@ -52,12 +57,12 @@ class UnaryCallHandler {
   const RestMapping* MappingFor(const google::protobuf::MethodDescriptor& method) const;
 
   // Calls accepted and not yet finished.
-  int64_t in_flight() const { return in_flight_->value(); }
+  int64_t in_flight() const { return static_cast<int64_t>(admission_.calls()); }
 
  private:
   UnaryCallHandler(const std::map<std::string, RestMapping>& mappings, CallHandlerOptions options,
-                   upstream::GenAuthClient* client, common::BoundedExecutor* executor,
-                   common::Clock* clock, std::shared_ptr<const observability::JsonLogger> logger,
+                   upstream::GenAuthClient* client, common::Clock* clock,
+                   std::shared_ptr<const observability::JsonLogger> logger,
                    observability::MetricsRegistry* metrics);
 
   // A method's mapping and its metric series, resolved once so that a call only touches atomics.
@@ -75,22 +80,25 @@ class UnaryCallHandler {
   const Route* RouteFor(const google::protobuf::MethodDescriptor& method) const;
   observability::Counter* CallCounter(const Route& route, absl::StatusCode code) const;
 
-  absl::Status Execute(const Route& route, const google::protobuf::Message& request,
-                       google::protobuf::Message* response, common::TimePoint deadline,
-                       upstream::CallReport* report);
-  struct Call;  // one call's state, owned from parse to Finish
-  void Finish(std::unique_ptr<Call> call, const absl::Status& status,
-              const upstream::CallReport& report);
+  class CallReactor;  // one call's state and its gRPC reactor (unary_call_handler.cc)
+  // Runs on the loop thread when the GenAuth client is done with `call`.
+  void OnUpstreamDone(CallReactor* call, absl::StatusOr<nlohmann::json> data,
+                      const upstream::CallReport& report);
+  // Logs, counts and finishes the call with `status` (and its response when OK).
+  void Finish(CallReactor* call, const absl::Status& status, const upstream::CallReport& report,
+              const google::protobuf::Message* response);
+  void Refuse(CallReactor* call, CallAdmission::Verdict verdict, size_t request_bytes);
   common::TimePoint DeadlineFor(const grpc::CallbackServerContext& context) const;
 
   std::map<std::string, Route> routes_;  // by method full name; fixed after construction
   const CallHandlerOptions options_;
   upstream::GenAuthClient* const client_;
-  common::BoundedExecutor* const executor_;
   common::Clock* const clock_;
   const std::shared_ptr<const observability::JsonLogger> logger_;
   observability::MetricsRegistry* const metrics_;
+  CallAdmission admission_;
   observability::Gauge* const in_flight_;
+  observability::Gauge* const bytes_in_flight_;
   observability::Counter* const shed_;
   std::atomic<bool> accepting_{true};
 };

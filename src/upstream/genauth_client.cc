@@ -1,159 +1,42 @@
-// Authenticated GenAuth calls with safe retries (see genauth_client.h).
+// The call executor on the event loop (see genauth_client.h). Every decision is made by the pure
+// functions of call_decision.h; this file reads the clock, the shared guards and the token cache,
+// and turns their answers into transfers and timers.
 #include "upstream/genauth_client.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 
-#include "common/duration.h"
 #include "retry/backoff.h"
-#include "retry/retry_after.h"
-#include "upstream/envelope.h"
+#include "upstream/call_decision.h"
 #include "upstream/error_details.h"
 #include "upstream/url.h"
 
 namespace genauth::upstream {
-namespace {
 
-// The outcome of one attempt, classified for the retry decision and the caller.
-struct Attempt {
-  absl::Status status;  // OK, or the error the caller gets if this is the last attempt
-  retry::AttemptOutcome outcome;
-  nlohmann::json data;
-  std::optional<common::Duration> retry_after;
+// One call between Start and its answer. Touched only on the loop thread after Start.
+struct GenAuthClient::PendingCall {
+  UpstreamCall call;
+  const UpstreamRpcMetrics* metrics = nullptr;
+  common::TimePoint deadline;
+  Done done;
+  CallReport report;
+  HttpRequest request;               // method, target and body; headers are set per attempt
+  auth::ParamList signature_params;  // what a signature covers (signature auth only)
+  int retries_done = 0;
+  absl::Status last_error;
+  bool finished = false;
+  // The step in progress, at most one of them.
+  HttpTransport::TransferId transfer = 0;
+  common::EventLoop::TimerId timer = 0;  // a retry wait, or the deadline of a token wait
+  bool waiting_for_token = false;
+  std::optional<uint64_t> token_epoch;  // set once the call has waited for a fetch
+  // The attempt in flight.
+  std::shared_ptr<const auth::ManagementToken> token;
+  CircuitBreaker::Admission admission;
+  common::TimePoint attempt_started;
+  common::Duration attempt_timeout{0};
 };
-
-const char* OutcomeLabel(retry::AttemptFailure failure) {
-  switch (failure) {
-    case retry::AttemptFailure::kNone:
-      return "success";
-    case retry::AttemptFailure::kNotSent:
-      return "not_sent";
-    case retry::AttemptFailure::kSentNoReply:
-      return "timeout";
-    case retry::AttemptFailure::kBrokenReply:
-      return "broken_reply";
-    case retry::AttemptFailure::kStatus:
-      return "genauth_error";
-  }
-  return "unknown";
-}
-
-// A reply is read as an envelope only when it says it is JSON, or says nothing: an HTML error page
-// from a proxy must not be taken for GenAuth's answer, even if it happens to parse.
-bool IsJsonContentType(const std::string& content_type) {
-  if (content_type.empty()) return true;
-  std::string media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return media == "application/json" ||
-         (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
-}
-
-Attempt Classify(HttpResult& result, common::WallTime wall_now, CallReport* report) {
-  Attempt attempt;
-  switch (result.failure) {
-    case TransportFailure::kNone:
-      break;
-    case TransportFailure::kNotSent:
-      attempt.outcome.failure = retry::AttemptFailure::kNotSent;
-      attempt.status = absl::UnavailableError(result.detail);
-      SetErrorInfo(attempt.status, reason::kUpstreamUnreachable);
-      return attempt;
-    case TransportFailure::kTimedOut:
-      attempt.outcome.failure = retry::AttemptFailure::kSentNoReply;
-      attempt.status = absl::DeadlineExceededError(result.detail);
-      SetErrorInfo(attempt.status, reason::kUpstreamTimeout);
-      return attempt;
-    case TransportFailure::kBrokenReply:
-    case TransportFailure::kTooLarge:
-      attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
-      attempt.status = absl::UnavailableError(result.detail);
-      SetErrorInfo(attempt.status, result.failure == TransportFailure::kTooLarge
-                                       ? reason::kUpstreamMalformedReply
-                                       : reason::kUpstreamBrokenReply);
-      return attempt;
-  }
-
-  const HttpResponse& response = result.response;
-  report->http_status = response.status;
-  if (!response.retry_after.empty()) {
-    attempt.retry_after = retry::ParseRetryAfter(response.retry_after, wall_now);
-  }
-  std::string why;
-  std::optional<Envelope> envelope;
-  if (IsJsonContentType(response.content_type)) {
-    envelope = ParseEnvelope(response.body, &why);
-  } else {
-    why = "its Content-Type is " + response.content_type + ", not application/json";
-  }
-  if (envelope) {
-    report->genauth_status = envelope->status_code;
-    report->api_code = envelope->api_code;
-    report->request_id = envelope->request_id;
-    if (envelope->status_code == 200) {
-      attempt.data = std::move(envelope->data);
-      return attempt;
-    }
-    attempt.outcome = {retry::AttemptFailure::kStatus, envelope->status_code};
-    std::string message = envelope->message.empty() ? "GenAuth answered statusCode " +
-                                                          std::to_string(envelope->status_code)
-                                                    : envelope->message;
-    attempt.status = absl::Status(CodeForGenAuthStatus(envelope->status_code), message);
-    SetErrorInfo(attempt.status, reason::kGenAuthError,
-                 {{"statusCode", std::to_string(envelope->status_code)},
-                  {"apiCode", envelope->api_code},
-                  {"requestId", envelope->request_id},
-                  {"httpStatus", std::to_string(response.status)}});
-    return attempt;
-  }
-  if (response.status >= 200 && response.status < 300) {
-    // GenAuth probably processed the call but its reply cannot be read: not provably unprocessed.
-    attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
-    attempt.status = absl::UnavailableError("GenAuth's reply could not be read: " + why +
-                                            " (HTTP " + std::to_string(response.status) + ")");
-    SetErrorInfo(attempt.status, reason::kUpstreamMalformedReply,
-                 {{"httpStatus", std::to_string(response.status)}});
-    return attempt;
-  }
-  // A gateway's error without an envelope: the HTTP status stands in for statusCode.
-  attempt.outcome = {retry::AttemptFailure::kStatus, response.status};
-  attempt.status = absl::Status(
-      CodeForGenAuthStatus(response.status),
-      "GenAuth answered HTTP " + std::to_string(response.status) + " without a JSON envelope");
-  SetErrorInfo(attempt.status, reason::kGenAuthError,
-               {{"httpStatus", std::to_string(response.status)}});
-  return attempt;
-}
-
-// Whether an attempt's outcome says GenAuth itself is unwell (the circuit breaker's failures).
-// A 4xx, 429 included, is a healthy GenAuth answering; so is any envelope below 500.
-bool ShowsUpstreamUnwell(const retry::AttemptOutcome& outcome) {
-  switch (outcome.failure) {
-    case retry::AttemptFailure::kNone:
-      return false;
-    case retry::AttemptFailure::kNotSent:
-    case retry::AttemptFailure::kSentNoReply:
-    case retry::AttemptFailure::kBrokenReply:
-      return true;
-    case retry::AttemptFailure::kStatus:
-      return outcome.status >= 500;
-  }
-  return false;
-}
-
-// An error that ends a call before its next attempt, keeping the last attempt's cause visible.
-absl::Status Refusal(absl::StatusCode code, const std::string& why, const absl::Status& last_error,
-                     const char* error_reason, common::Duration retry_after) {
-  absl::Status status(
-      code, last_error.ok() ? why : why + "; last error: " + std::string(last_error.message()));
-  SetErrorInfo(status, error_reason);
-  SetRetryInfo(status, retry_after);
-  return status;
-}
-
-}  // namespace
 
 absl::Status GenAuthClientOptions::Validate() const {
   if (absl::Status s = retry.Validate(); !s.ok()) return s;
@@ -166,11 +49,12 @@ absl::Status GenAuthClientOptions::Validate() const {
 }
 
 GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transport,
-                             auth::TokenCache* tokens, const auth::RequestSigner* signer,
-                             common::Clock* clock, common::Random* random,
-                             observability::MetricsRegistry* metrics)
+                             common::EventLoop* loop, auth::TokenCache* tokens,
+                             const auth::RequestSigner* signer, common::Clock* clock,
+                             common::Random* random, observability::MetricsRegistry* metrics)
     : options_(std::move(options)),
       transport_(transport),
+      loop_(loop),
       tokens_(tokens),
       signer_(signer),
       clock_(clock),
@@ -194,6 +78,9 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
           "Attempts not made because GenAuth was failing or rate limiting, by why")),
       rate_limit_pauses_(metrics->GetCounter("genauth_upstream_rate_limit_pauses_total", {},
                                              "429 replies that paused calls to GenAuth")),
+      cancelled_(metrics->GetCounter("genauth_upstream_calls_cancelled_total", {},
+                                     "Calls whose caller went away; an attempt in flight was "
+                                     "aborted")),
       budget_(options_.retry_budget, clock),
       breaker_(options_.circuit_breaker, clock,
                [this](CircuitState from, CircuitState to, int failures) {
@@ -215,6 +102,10 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
   if (!options_.tenant_id.empty())
     fixed_headers_.emplace_back(p + "-app-tenant-id", options_.tenant_id);
   userpool_header_ = p + "-userpool-id";
+}
+
+GenAuthClient::~GenAuthClient() {
+  metrics_->SetGaugeFunction("genauth_upstream_circuit_state", {}, "", nullptr);
 }
 
 const UpstreamRpcMetrics* GenAuthClient::MetricsFor(const std::string& rpc) {
@@ -239,140 +130,212 @@ observability::Counter* GenAuthClient::AttemptCounter(const UpstreamCall& call,
   if (counter == nullptr) {
     // Racing first uses get the same counter from the registry; storing it twice is harmless.
     counter = metrics_->GetCounter("genauth_upstream_attempts_total",
-                                   {{"rpc", call.rpc}, {"outcome", OutcomeLabel(outcome)}},
+                                   {{"rpc", call.rpc}, {"outcome", AttemptOutcomeLabel(outcome)}},
                                    "Upstream attempts by RPC and outcome");
     slot.store(counter, std::memory_order_release);
   }
   return counter;
 }
 
-absl::StatusOr<nlohmann::json> GenAuthClient::Call(const UpstreamCall& call,
-                                                   common::TimePoint deadline, CallReport* report) {
-  const UpstreamRpcMetrics& metrics =
-      call.metrics != nullptr ? *call.metrics : *MetricsFor(call.rpc);
-  int retries_done = 0;
-  absl::Status last_error;
-  HttpRequest request;
-  request.method = call.method;
-  request.target = Target(call.path, call.query);
-  request.body = call.body;
-  // What a signature covers: a GET's query values, else the body's top-level keys.
-  const auth::ParamList signature_params =
-      signer_ == nullptr
-          ? auth::ParamList{}
-          : (call.method == "GET" ? call.query : auth::ParamsFromJsonBody(call.body));
+GenAuthClient::CallHandle GenAuthClient::Start(UpstreamCall call, common::TimePoint deadline,
+                                               Done done) {
+  auto pending = std::make_shared<PendingCall>();
+  pending->metrics = call.metrics != nullptr ? call.metrics : MetricsFor(call.rpc);
+  pending->deadline = deadline;
+  pending->done = std::move(done);
+  pending->request.method = call.method;
+  pending->request.target = Target(call.path, call.query);
+  if (call.method != "GET") {
+    if (signer_ != nullptr) pending->signature_params = auth::ParamsFromJsonBody(call.body);
+    pending->request.body = std::make_shared<const std::string>(std::move(call.body));
+    call.body.clear();
+  } else if (signer_ != nullptr) {
+    pending->signature_params = call.query;
+  }
+  pending->call = std::move(call);
+  if (!loop_->Post([this, pending] {
+        budget_.RecordCall();
+        Begin(pending);
+      })) {
+    absl::Status status = absl::UnavailableError("the sidecar is shutting down");
+    SetErrorInfo(status, reason::kShuttingDown);
+    pending->finished = true;
+    pending->done(status, pending->report);
+  }
+  return pending;
+}
 
-  budget_.RecordCall();
-  for (;;) {
-    common::TimePoint now = clock_->Now();
-    if (now >= deadline) {
-      report->stopped_by = "deadline";
-      absl::Status status = absl::DeadlineExceededError(
-          last_error.ok()
-              ? "the deadline passed before GenAuth was called"
-              : "the deadline passed; last error: " + std::string(last_error.message()));
-      SetErrorInfo(status, reason::kUpstreamTimeout);
-      return status;
-    }
-    // Each attempt is authenticated anew: a signature's date and nonce must be fresh.
-    std::shared_ptr<const auth::ManagementToken> token;
-    request.headers = fixed_headers_;
-    if (signer_ != nullptr) {
-      signer_->Sign(call.method, call.path, signature_params, &request.headers);
-    } else {
-      auto got = tokens_->Get(deadline);
-      if (!got.ok()) {
-        absl::Status status = got.status();
-        SetErrorInfo(status, status.code() == absl::StatusCode::kDeadlineExceeded
-                                 ? reason::kUpstreamTimeout
-                                 : reason::kTokenUnavailable);
-        return status;
-      }
-      token = *std::move(got);
-      request.headers.emplace_back("Authorization", "Bearer " + token->access_token);
-      request.headers.emplace_back(userpool_header_, token->userpool_id);
-    }
+void GenAuthClient::Cancel(const CallHandle& call) {
+  loop_->Post([this, call] { CancelOnLoop(call); });
+}
 
-    // Checked after authenticating, right before sending, so that a breaker probe admitted here
-    // is always followed by its attempt's verdict.
-    if (std::optional<common::Duration> paused = pause_.Remaining()) {
-      rejected_rate_limited_->Increment();
-      report->stopped_by = "rate_limited";
-      return Refusal(absl::StatusCode::kResourceExhausted,
-                     "GenAuth is rate limiting; calls are paused until its Retry-After has passed",
-                     last_error, reason::kRateLimited, *paused);
-    }
-    const CircuitBreaker::Admission admission = breaker_.Admit();
-    if (!admission.allowed) {
-      rejected_circuit_open_->Increment();
-      report->stopped_by = "circuit_open";
-      return Refusal(absl::StatusCode::kUnavailable,
-                     "GenAuth failed repeatedly; the circuit breaker is open", last_error,
-                     reason::kCircuitOpen, admission.retry_after);
-    }
+void GenAuthClient::CancelOnLoop(const CallHandle& call) {
+  if (call->finished) return;
+  cancelled_->Increment();
+  if (call->transfer != 0) {
+    transport_->Cancel(call->transfer);
+    call->transfer = 0;
+    // The caller, not GenAuth, ended the attempt: no verdict on GenAuth (and a probe's slot frees).
+    breaker_.RecordNeutral(call->admission);
+  }
+  call->report.stopped_by = "cancelled";
+  Finish(call, CancelledByCaller(call->report.attempts));
+}
 
-    now = clock_->Now();
-    ++report->attempts;
-    const common::Duration attempt_timeout =
-        std::min<common::Duration>(options_.attempt_timeout, deadline - now);
-    HttpResult result = transport_->Send(request, attempt_timeout);
-    metrics.attempt_duration->ObserveDuration(clock_->Now() - now);
-    Attempt attempt = Classify(result, clock_->WallNow(), report);
-    AttemptCounter(call, metrics, attempt.outcome.failure)->Increment();
-    RecordHealth(admission, attempt.outcome, attempt_timeout < options_.attempt_timeout);
-    if (attempt.status.ok()) return std::move(attempt.data);
+void GenAuthClient::Finish(const CallHandle& call, absl::StatusOr<nlohmann::json> result) {
+  if (call->finished) return;
+  call->finished = true;
+  if (call->timer != 0) loop_->CancelTimer(call->timer);
+  call->timer = 0;
+  call->waiting_for_token = false;
+  call->token.reset();
+  Done done = std::move(call->done);
+  done(std::move(result), call->report);
+}
 
-    std::optional<common::Duration> pause;
-    if (attempt.outcome.failure == retry::AttemptFailure::kStatus &&
-        attempt.outcome.status == 429) {
-      pause = pause_.Pause(attempt.retry_after);
-      rate_limit_pauses_->Increment();
+void GenAuthClient::Begin(const CallHandle& call) {
+  if (call->finished) return;
+  call->timer = 0;
+  if (clock_->Now() >= call->deadline) {
+    call->report.stopped_by = "deadline";
+    Finish(call, DeadlineRefusal(call->last_error));
+    return;
+  }
+  std::shared_ptr<const auth::ManagementToken> token;
+  if (signer_ == nullptr) {
+    // Each attempt is authenticated anew; with a token, the cached one (renewed after a 401).
+    auth::TokenCache::Acquisition got = tokens_->TryAcquire(call->token_epoch, [this, call] {
+      loop_->Post([this, call] {
+        if (!call->waiting_for_token) return;
+        call->waiting_for_token = false;
+        if (call->timer != 0) loop_->CancelTimer(call->timer);
+        Begin(call);
+      });
+    });
+    if (got.wait) {
+      call->token_epoch = got.epoch;
+      WaitForToken(call);
+      return;
     }
+    if (!got.token) {
+      absl::Status status = got.error;
+      SetErrorInfo(status, reason::kTokenUnavailable);
+      Finish(call, status);
+      return;
+    }
+    token = std::move(got.token);
+  }
+  // Checked after authenticating, right before sending, so that a breaker probe admitted here is
+  // always followed by its attempt's verdict.
+  if (std::optional<common::Duration> paused = pause_.Remaining()) {
+    rejected_rate_limited_->Increment();
+    call->report.stopped_by = "rate_limited";
+    Finish(call, RateLimitRefusal(*paused, call->last_error));
+    return;
+  }
+  call->admission = breaker_.Admit();
+  if (!call->admission.allowed) {
+    rejected_circuit_open_->Increment();
+    call->report.stopped_by = "circuit_open";
+    Finish(call, CircuitOpenRefusal(call->admission.retry_after, call->last_error));
+    return;
+  }
+  SendAttempt(call, token);
+}
 
-    if (token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&
-        attempt.outcome.status == 401 && !report->token_renewed) {
-      // GenAuth refused the token, so it did not process the call: renew and repeat once.
-      tokens_->Invalidate(token->access_token);
-      report->token_renewed = true;
+void GenAuthClient::WaitForToken(const CallHandle& call) {
+  // The token fetch has its own timeout; this call waits no longer than its deadline.
+  call->waiting_for_token = true;
+  call->timer = loop_->AddTimer(call->deadline, [this, call] {
+    call->timer = 0;
+    if (!call->waiting_for_token) return;
+    call->waiting_for_token = false;
+    absl::Status status = absl::DeadlineExceededError(
+        "the deadline passed while waiting for a GenAuth management token");
+    SetErrorInfo(status, reason::kUpstreamTimeout);
+    Finish(call, status);
+  });
+}
+
+void GenAuthClient::SendAttempt(const CallHandle& call,
+                                const std::shared_ptr<const auth::ManagementToken>& token) {
+  HttpRequest request = call->request;  // the body is shared, not copied
+  request.headers = fixed_headers_;
+  if (signer_ != nullptr) {
+    // A signature's date and nonce must be fresh for every attempt.
+    signer_->Sign(call->request.method, call->call.path, call->signature_params, &request.headers);
+  } else {
+    request.headers.emplace_back("Authorization", "Bearer " + token->access_token);
+    request.headers.emplace_back(userpool_header_, token->userpool_id);
+  }
+  call->token = token;
+  const common::TimePoint now = clock_->Now();
+  ++call->report.attempts;
+  call->attempt_started = now;
+  call->attempt_timeout =
+      std::min<common::Duration>(options_.attempt_timeout, call->deadline - now);
+  call->transfer =
+      transport_->Send(std::move(request), call->attempt_timeout,
+                       [this, call](HttpResult result) { OnAttemptDone(call, std::move(result)); });
+}
+
+void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
+  call->transfer = 0;
+  if (call->finished) return;
+  const common::TimePoint now = clock_->Now();
+  call->metrics->attempt_duration->ObserveDuration(now - call->attempt_started);
+  ClassifiedAttempt attempt = ClassifyAttempt(result, clock_->WallNow(), &call->report);
+  AttemptCounter(call->call, *call->metrics, attempt.outcome.failure)->Increment();
+  RecordHealth(call->admission, attempt.outcome, call->attempt_timeout < options_.attempt_timeout);
+  if (attempt.status.ok()) {
+    Finish(call, std::move(attempt.data));
+    return;
+  }
+
+  RetryContext context;
+  if (attempt.outcome.failure == retry::AttemptFailure::kStatus && attempt.outcome.status == 429) {
+    context.pause = pause_.Pause(attempt.retry_after);
+    rate_limit_pauses_->Increment();
+  }
+  context.idempotency = call->call.idempotency;
+  context.max_attempts = options_.retry.max_attempts;
+  context.retries_done = call->retries_done;
+  context.can_renew_token = call->token != nullptr && !call->report.token_renewed;
+  context.now = now;
+  context.deadline = call->deadline;
+  context.backoff = retry::FullJitterBackoff(options_.retry, call->retries_done + 1, *random_);
+  NextStep step = DecideAfterFailure(attempt, context);
+
+  switch (step.kind) {
+    case NextStep::Kind::kAnswer:
+      if (step.stopped_by == "deadline") retries_refused_deadline_->Increment();
+      if (!step.stopped_by.empty()) call->report.stopped_by = step.stopped_by;
+      Finish(call, std::move(step.status));
+      return;
+    case NextStep::Kind::kRenewTokenAndRepeat:
+      tokens_->Invalidate(call->token->access_token);
+      call->report.token_renewed = true;
       token_renewals_->Increment();
-      last_error = attempt.status;
-      continue;
-    }
-    if (!retry::IsRetryable(attempt.outcome, call.idempotency) ||
-        retries_done + 1 >= options_.retry.max_attempts) {
-      return attempt.status;
-    }
-    ++retries_done;
-    // After a 429 the wait is the pause every call now observes (Retry-After, capped, or the
-    // default); otherwise the reply's Retry-After or a full-jitter backoff.
-    common::Duration wait = pause ? *pause
-                            : attempt.retry_after
-                                ? *attempt.retry_after
-                                : retry::FullJitterBackoff(options_.retry, retries_done, *random_);
-    now = clock_->Now();
-    if (now + wait >= deadline) {
-      retries_refused_deadline_->Increment();
-      report->stopped_by = "deadline";
-      absl::Status status = attempt.status;
-      // GenAuth's own Retry-After when it sent one (our pause may be capped shorter).
-      if (attempt.retry_after) {
-        SetRetryInfo(status, *attempt.retry_after);
-      } else if (pause) {
-        SetRetryInfo(status, wait);
+      call->last_error = attempt.status;
+      call->token.reset();
+      call->token_epoch.reset();
+      Begin(call);
+      return;
+    case NextStep::Kind::kRetryAfter:
+      if (!budget_.TrySpendRetry()) {
+        // GenAuth is failing for many calls at once: retrying them all would multiply its load.
+        retries_refused_budget_->Increment();
+        call->report.stopped_by = "retry_budget";
+        Finish(call, BudgetRefusal(attempt, context.pause, step.wait));
+        return;
       }
-      return status;
-    }
-    if (!budget_.TrySpendRetry()) {
-      // GenAuth is failing for many calls at once: retrying them all would multiply its load.
-      retries_refused_budget_->Increment();
-      report->stopped_by = "retry_budget";
-      absl::Status status = attempt.status;
-      if (pause) SetRetryInfo(status, wait);
-      return status;
-    }
-    retries_->Increment();
-    last_error = attempt.status;
-    clock_->SleepUntil(now + wait);
+      ++call->retries_done;
+      retries_->Increment();
+      call->last_error = attempt.status;
+      call->token.reset();
+      call->token_epoch.reset();
+      call->timer = loop_->AddTimer(now + step.wait, [this, call] { Begin(call); });
+      return;
   }
 }
 

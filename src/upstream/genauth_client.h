@@ -1,21 +1,25 @@
-// One authenticated GenAuth Management API call, with retries, all within the caller's deadline.
+// One authenticated GenAuth Management API call, with retries, all within the caller's deadline —
+// carried out as events on the upstream event loop, so that no thread waits for any call.
 //
 // Per attempt: authenticate (the cached management token, or a fresh AK/SK signature when a signer
-// is given), send, read the envelope, classify the outcome. With a token, a 401 drops the token and
-// repeats the call once with a fresh one (GenAuth did not process a call it refused to
-// authenticate). Other failures go through retry::IsRetryable; waits use full-jitter backoff or
-// the reply's Retry-After, and a wait that would pass the deadline ends the call at once.
+// is given), send, classify the outcome (attempt_classifier.h), then do what the pure decision
+// says (call_decision.h): answer, renew the token and repeat once after a 401 (GenAuth did not
+// process a call it refused to authenticate), or wait — a loop timer, full-jitter backoff or the
+// reply's Retry-After — and try again. A wait that would pass the deadline ends the call at once.
 //
 // Protecting GenAuth (and callers) when it is unwell, all per client, i.e. per upstream:
 // - a retry budget caps retries at a fraction of recent calls (retry/retry_budget.h);
 // - a circuit breaker refuses attempts at once after consecutive failures (circuit_breaker.h);
 // - a 429 pauses every call until its Retry-After has passed (rate_limit_pause.h).
-// Thread-safe; one client serves every call.
+//
+// Threading: Start and Cancel from any thread; everything else happens on the loop thread, which
+// is also where `done` runs. One client serves every call.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,11 +31,13 @@
 #include "auth/request_signer.h"
 #include "auth/token_cache.h"
 #include "common/clock.h"
+#include "common/event_loop.h"
 #include "common/random.h"
 #include "nlohmann/json.hpp"
 #include "observability/metrics.h"
 #include "retry/retry_budget.h"
 #include "retry/retry_policy.h"
+#include "upstream/attempt_classifier.h"
 #include "upstream/circuit_breaker.h"
 #include "upstream/http_transport.h"
 #include "upstream/rate_limit_pause.h"
@@ -72,34 +78,31 @@ struct UpstreamCall {
   std::vector<std::pair<std::string, std::string>> query;
   std::string body;  // JSON, for POST
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
-  // From MetricsFor(rpc); null to have Call look it up (a mutex and a map lookup).
+  // From MetricsFor(rpc); null to have Start look it up (a mutex and a map lookup).
   const UpstreamRpcMetrics* metrics = nullptr;
-};
-
-// What happened, for the per-RPC log line. Filled whatever the result.
-struct CallReport {
-  int attempts = 0;  // upstream requests sent or tried (the token fetch not included)
-  // Why the call stopped without (another) attempt, when it did: "circuit_open", "rate_limited",
-  // "retry_budget" or "deadline"; empty otherwise.
-  std::string stopped_by;
-  int http_status = 0;     // of the last reply, 0 when none
-  int genauth_status = 0;  // the last envelope's statusCode, 0 when none
-  std::string api_code;
-  std::string request_id;
-  bool token_renewed = false;  // a 401 made the call fetch a new token
 };
 
 class GenAuthClient {
  public:
+  // Runs on the loop thread, exactly once per started call: GenAuth's `data` (null when the reply
+  // had none) or the error with its ErrorInfo attached, and what happened on the way.
+  using Done = std::function<void(absl::StatusOr<nlohmann::json>, const CallReport&)>;
+  struct PendingCall;  // one call's state (genauth_client.cc); shared by the loop's events
+  using CallHandle = std::shared_ptr<PendingCall>;
+
   // Every pointer must outlive the client. With a `signer`, requests are signed and `tokens` is
   // not used (it may be null).
-  GenAuthClient(GenAuthClientOptions options, HttpTransport* transport, auth::TokenCache* tokens,
-                const auth::RequestSigner* signer, common::Clock* clock, common::Random* random,
-                observability::MetricsRegistry* metrics);
+  GenAuthClient(GenAuthClientOptions options, HttpTransport* transport, common::EventLoop* loop,
+                auth::TokenCache* tokens, const auth::RequestSigner* signer, common::Clock* clock,
+                common::Random* random, observability::MetricsRegistry* metrics);
+  ~GenAuthClient();
 
-  // GenAuth's `data` (null when the reply had none), or the error with its ErrorInfo attached.
-  absl::StatusOr<nlohmann::json> Call(const UpstreamCall& call, common::TimePoint deadline,
-                                      CallReport* report);
+  // Starts a call that must end by `deadline`. When the loop is stopping, `done` runs at once on
+  // this thread with UNAVAILABLE (SHUTTING_DOWN). Thread-safe.
+  CallHandle Start(UpstreamCall call, common::TimePoint deadline, Done done);
+  // The caller has gone: the attempt in flight is aborted and `done` gets CANCELLED (unless the
+  // call finished first). Thread-safe.
+  void Cancel(const CallHandle& call);
 
   // The metric series of `rpc`'s attempts, created on first use; valid for the client's lifetime.
   const UpstreamRpcMetrics* MetricsFor(const std::string& rpc);
@@ -107,6 +110,15 @@ class GenAuthClient {
   CircuitState circuit_state() const { return breaker_.state(); }
 
  private:
+  // The steps of a call, each an event on the loop thread.
+  void Begin(const CallHandle& call);
+  void SendAttempt(const CallHandle& call,
+                   const std::shared_ptr<const auth::ManagementToken>& token);
+  void OnAttemptDone(const CallHandle& call, HttpResult result);
+  void WaitForToken(const CallHandle& call);
+  void Finish(const CallHandle& call, absl::StatusOr<nlohmann::json> result);
+  void CancelOnLoop(const CallHandle& call);
+
   // The breaker's verdict on one attempt's outcome.
   void RecordHealth(const CircuitBreaker::Admission& admission,
                     const retry::AttemptOutcome& outcome, bool cut_by_caller_deadline);
@@ -117,6 +129,7 @@ class GenAuthClient {
 
   const GenAuthClientOptions options_;
   HttpTransport* const transport_;
+  common::EventLoop* const loop_;
   auth::TokenCache* const tokens_;
   const auth::RequestSigner* const signer_;
   common::Clock* const clock_;
@@ -129,6 +142,7 @@ class GenAuthClient {
   observability::Counter* const rejected_circuit_open_;
   observability::Counter* const rejected_rate_limited_;
   observability::Counter* const rate_limit_pauses_;
+  observability::Counter* const cancelled_;
   // By CircuitState; filled before breaker_ can call its listener.
   std::array<observability::Counter*, 3> circuit_transitions_{};
   retry::RetryBudget budget_;

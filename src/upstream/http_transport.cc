@@ -1,178 +1,429 @@
-// cpp-httplib transport with failure classification (see http_transport.h).
+// libcurl multi transport on the event loop (see http_transport.h). The shape follows curl's
+// docs/examples/ephiperfifo.c: libcurl tells us which sockets to watch and when its next timeout
+// is; the loop tells libcurl what became ready; finished transfers are collected after each call.
 #include "upstream/http_transport.h"
 
-#include <httplib.h>
+#include <curl/curl.h>
+#include <sys/epoll.h>
 
 #include <algorithm>
-#include <csignal>
+#include <cctype>
+#include <cstring>
+#include <future>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include "common/duration.h"
+#include "common/file_reader.h"
+#include "upstream/transfer_outcome.h"
 
 namespace genauth::upstream {
+
+// One exchange. Owned by active_ while libcurl runs it, then by idle_ (its easy handle reused).
+struct HttpTransport::Transfer {
+  CURL* easy = nullptr;
+  TransferId id = 0;
+  HttpRequest request;
+  std::string url;
+  curl_slist* headers = nullptr;
+  size_t body_offset = 0;     // next byte of request.body to hand to libcurl
+  bool body_started = false;  // a body byte was handed out (see transfer_outcome.h)
+  bool too_large = false;
+  size_t max_reply_bytes = 0;
+  HttpResponse response;
+  Done done;
+  common::TimePoint started;
+  common::Duration timeout{};
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+// libcurl's C callbacks, with the exact signatures it calls them with.
+struct CurlCallbacks {
+  static int Socket(CURL* /*easy*/, curl_socket_t fd, int what, void* self, void* /*socketp*/) {
+    auto* transport = static_cast<HttpTransport*>(self);
+    if (what == CURL_POLL_REMOVE) {
+      transport->loop_->UnwatchFd(fd);
+      return 0;
+    }
+    uint32_t events = 0;
+    if ((what & CURL_POLL_IN) != 0) events |= EPOLLIN;
+    if ((what & CURL_POLL_OUT) != 0) events |= EPOLLOUT;
+    // Failure (never seen: the fd is one libcurl just opened) leaves the transfer to its timeout.
+    (void)transport->loop_->WatchFd(
+        fd, events, [transport, fd](uint32_t ready) { transport->OnSocketEvent(fd, ready); });
+    return 0;
+  }
+
+  static int Timer(CURLM* /*multi*/, long timeout_ms, void* self) {  // NOLINT(runtime/int)
+    auto* transport = static_cast<HttpTransport*>(self);
+    if (transport->curl_timer_armed_) {
+      transport->loop_->CancelTimer(transport->curl_timer_);
+      transport->curl_timer_armed_ = false;
+    }
+    if (timeout_ms < 0) return 0;
+    // Never call libcurl from inside its own callback: the loop runs the timer on its next turn.
+    transport->curl_timer_ = transport->loop_->AddTimer(
+        transport->clock_->Now() + std::chrono::milliseconds(timeout_ms), [transport] {
+          transport->curl_timer_armed_ = false;
+          transport->OnCurlTimer();
+        });
+    transport->curl_timer_armed_ = true;
+    return 0;
+  }
+
+  static size_t Write(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<HttpTransport::Transfer*>(user);
+    const size_t bytes = size * count;
+    if (t->response.body.size() + bytes > t->max_reply_bytes) {
+      t->too_large = true;
+      return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+    }
+    t->response.body.append(data, bytes);
+    return bytes;
+  }
+
+  static size_t Read(char* buffer, size_t size, size_t count, void* user) {
+    auto* t = static_cast<HttpTransport::Transfer*>(user);
+    static const std::string kEmpty;
+    const std::string& body = t->request.body ? *t->request.body : kEmpty;
+    const size_t n = std::min(size * count, body.size() - t->body_offset);
+    std::memcpy(buffer, body.data() + t->body_offset, n);
+    t->body_offset += n;
+    if (n > 0) t->body_started = true;
+    return n;
+  }
+
+  // libcurl rewinds the body to send it again: on a reused connection that died, or an HTTP/2
+  // stream it must restart. Once a byte has gone out GenAuth may have the whole request, so the
+  // repeat is refused (the transfer fails with CURLE_SEND_FAIL_REWIND) and the retry policy, which
+  // knows whether the call may be repeated, decides.
+  static int Seek(void* user, curl_off_t offset, int origin) {
+    auto* t = static_cast<HttpTransport::Transfer*>(user);
+    if (t->body_started || origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
+    t->body_offset = 0;
+    return CURL_SEEKFUNC_OK;
+  }
+
+  static size_t Header(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<HttpTransport::Transfer*>(user);
+    const size_t bytes = size * count;
+    std::string_view line(data, bytes);
+    if (line.rfind("HTTP/", 0) == 0) {
+      // A new response (after a 100 Continue): only the final one's headers count.
+      t->response.content_type.clear();
+      t->response.retry_after.clear();
+      return bytes;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return bytes;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())) != 0) {
+      value.remove_suffix(1);
+    }
+    if (name == "content-type") {
+      t->response.content_type = std::string(value);
+    } else if (name == "retry-after") {
+      t->response.retry_after = std::string(value);
+    } else if (name == "content-length") {
+      // Refused before any of the body is read. (libcurl itself rejects a malformed length.)
+      uint64_t length = 0;
+      bool digits = !value.empty() && value.size() <= 18;
+      for (char c : value) {
+        if (c < '0' || c > '9') digits = false;
+        if (digits) length = length * 10 + static_cast<uint64_t>(c - '0');
+      }
+      if (digits && length > t->max_reply_bytes) {
+        t->too_large = true;
+        return 0;
+      }
+    }
+    return bytes;
+  }
+};
+
 namespace {
 
-// httplib takes timeouts as (seconds, microseconds); a zero would mean "no timeout" to the OS.
-void SetTimeouts(httplib::Client& client, common::Duration connect, common::Duration io) {
-  auto to_parts = [](common::Duration d) {
-    auto us =
-        std::max<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count(), 1000);
-    return std::pair<time_t, time_t>(static_cast<time_t>(us / 1000000),
-                                     static_cast<time_t>(us % 1000000));
-  };
-  auto [cs, cus] = to_parts(connect);
-  auto [is, ius] = to_parts(io);
-  client.set_connection_timeout(cs, cus);
-  client.set_read_timeout(is, ius);
-  client.set_write_timeout(is, ius);
+std::once_flag curl_global_init_once;
+
+long Millis(common::Duration d) {  // NOLINT(runtime/int): libcurl takes long
+  return std::max<long>(           // NOLINT(runtime/int)
+      1, static_cast<long>(        // NOLINT(runtime/int)
+             std::chrono::ceil<std::chrono::milliseconds>(d).count()));
 }
 
 }  // namespace
 
-HttpTransport::HttpTransport(HttpTransportOptions options, common::Clock* clock)
-    : options_(std::move(options)), clock_(clock) {
-  // OpenSSL writes to the socket without MSG_NOSIGNAL, so sending on a kept-alive TLS connection
-  // that GenAuth (or a proxy) has just closed raises SIGPIPE, whose default action kills the
-  // whole sidecar: `make bench` saw it die with status 141 within seconds at 100 calls/s against
-  // an HTTPS upstream that closes idle connections. Ignored, the write fails with EPIPE and
-  // httplib reports a write error, which is classified below like any broken connection.
-  static std::once_flag ignore_sigpipe;
-  std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
-}
+HttpTransport::HttpTransport(HttpTransportOptions options, common::EventLoop* loop,
+                             common::Clock* clock)
+    : options_(std::move(options)), loop_(loop), clock_(clock) {}
 
-HttpTransport::~HttpTransport() = default;
-
-std::unique_ptr<httplib::Client> HttpTransport::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      auto client = std::move(idle_.back());
-      idle_.pop_back();
-      return client;
-    }
+HttpTransport::~HttpTransport() {
+  // The loop has stopped (or this is its thread): transfers still here belong to no one.
+  for (auto& [id, transfer] : active_) {
+    curl_multi_remove_handle(multi_, transfer->easy);
+    Recycle(std::move(transfer));
   }
-  auto client = std::make_unique<httplib::Client>(options_.base_url);
-  client->set_keep_alive(true);
-  client->set_tcp_nodelay(true);
-  client->set_follow_location(false);
-  client->enable_server_certificate_verification(true);
-  if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file);
-  return client;
+  active_.clear();
+  for (auto& transfer : idle_) curl_easy_cleanup(transfer->easy);
+  idle_.clear();
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
 }
 
-void HttpTransport::Release(std::unique_ptr<httplib::Client> client) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(client));
+absl::Status HttpTransport::Init() {
+  std::call_once(curl_global_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (!options_.ca_file.empty()) {
+    std::optional<std::string> extra = common::ReadWholeFile(options_.ca_file);
+    if (!extra) {
+      return absl::FailedPreconditionError("the CA file " + options_.ca_file +
+                                           " (GENAUTH_CA_FILE) cannot be read");
+    }
+    // Trusted together: the private CA adds to the system's, it does not replace them.
+    ca_pem_ = common::ReadWholeFile(options_.system_ca_bundle).value_or("");
+    if (!ca_pem_.empty() && ca_pem_.back() != '\n') ca_pem_ += '\n';
+    ca_pem_ += *extra;
+  }
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) return absl::InternalError("curl_multi_init failed");
+  const long connections = std::max(1, options_.max_connections);  // NOLINT(runtime/int)
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlCallbacks::Socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlCallbacks::Timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));  // NOLINT
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, connections);
+  return absl::OkStatus();
 }
 
-HttpResult HttpTransport::Send(const HttpRequest& request, common::Duration timeout) {
+std::unique_ptr<HttpTransport::Transfer> HttpTransport::NewTransfer() {
+  if (!idle_.empty()) {
+    auto transfer = std::move(idle_.back());
+    idle_.pop_back();
+    return transfer;
+  }
+  auto t = std::make_unique<Transfer>();
+  t->easy = curl_easy_init();
+  CURL* e = t->easy;
+  // Options that never change for this upstream, set once per easy handle.
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // share the first HTTP/2 connection, not open many
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));  // NOLINT
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+  if (ca_pem_.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, options_.system_ca_bundle.c_str());
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, options_.system_ca_bundle.c_str());
+  } else {
+    curl_blob blob{ca_pem_.data(), ca_pem_.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO_BLOB, &blob);
+  }
+  // Set always: an empty proxy also keeps libcurl from reading proxies from the environment on its
+  // own (the configuration reads them, so that the start-up log can say which is used).
+  curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_NOPROXY, options_.no_proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(
+      e, CURLOPT_MAXAGE_CONN,
+      static_cast<long>(std::max<int64_t>(  // NOLINT(runtime/int)
+          1, std::chrono::duration_cast<std::chrono::seconds>(options_.max_idle_connection_age)
+                 .count())));
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &CurlCallbacks::Write);
+  curl_easy_setopt(e, CURLOPT_READFUNCTION, &CurlCallbacks::Read);
+  curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, &CurlCallbacks::Seek);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &CurlCallbacks::Header);
+  Transfer* raw = t.get();
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, raw);
+  curl_easy_setopt(e, CURLOPT_READDATA, raw);
+  curl_easy_setopt(e, CURLOPT_SEEKDATA, raw);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, raw);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, raw);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, raw->error);
+  return t;
+}
+
+void HttpTransport::Recycle(std::unique_ptr<Transfer> t) {
+  curl_slist_free_all(t->headers);
+  t->headers = nullptr;
+  t->done = nullptr;
+  t->request = HttpRequest();  // a large body's memory goes back now, not at the next use
+  t->response = HttpResponse();
+  t->url.clear();
+  constexpr size_t kIdleHandles = 64;
+  if (idle_.size() < kIdleHandles) {
+    idle_.push_back(std::move(t));
+  } else {
+    curl_easy_cleanup(t->easy);
+  }
+}
+
+HttpTransport::TransferId HttpTransport::Send(HttpRequest request, common::Duration timeout,
+                                              Done done) {
+  std::unique_ptr<Transfer> t = NewTransfer();
+  const TransferId id = next_id_++;
+  t->id = id;
+  t->request = std::move(request);
+  t->done = std::move(done);
+  t->body_offset = 0;
+  t->body_started = false;
+  t->too_large = false;
+  t->max_reply_bytes = options_.max_reply_bytes;
+  t->started = clock_->Now();
+  t->timeout = timeout;
+  t->error[0] = '\0';
+  t->url = options_.base_url + t->request.target;
+
+  CURL* e = t->easy;
+  const bool post = t->request.method != "GET";
+  for (const auto& [name, value] : t->request.headers) {
+    t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+  }
+  if (post) {
+    t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
+    // No "Expect: 100-continue" round trip for large bodies: GenAuth reads what it is sent.
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(t->request.body ? t->request.body->size() : 0));
+    if (t->request.method != "POST") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->request.method.c_str());
+    } else {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+    }
+  } else {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+  }
+  curl_easy_setopt(e, CURLOPT_URL, t->url.c_str());
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, Millis(timeout));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   Millis(std::min(options_.connect_timeout, timeout)));
+
+  Transfer* raw = t.get();
+  active_.emplace(id, std::move(t));
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  if (curl_multi_add_handle(multi_, raw->easy) != CURLM_OK) {
+    // Reported like any transfer that ends before sending, on the next turn (never re-entrantly).
+    loop_->AddTimer(clock_->Now(), [this, id] {
+      auto it = active_.find(id);
+      if (it == active_.end()) return;
+      std::snprintf(it->second->error, CURL_ERROR_SIZE, "libcurl refused the transfer");
+      Finish(it->second.get(), CURLE_FAILED_INIT);
+    });
+  }
+  return id;
+}
+
+void HttpTransport::Cancel(TransferId id) {
+  auto it = active_.find(id);
+  if (it == active_.end()) return;
+  std::unique_ptr<Transfer> t = std::move(it->second);
+  active_.erase(it);
+  curl_multi_remove_handle(multi_, t->easy);
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  Recycle(std::move(t));
+}
+
+void HttpTransport::OnSocketEvent(int fd, uint32_t events) {
+  int flags = 0;
+  if ((events & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
+  if ((events & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, flags, &running);
+  CollectFinished();
+}
+
+void HttpTransport::OnCurlTimer() {
+  int running = 0;
+  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  CollectFinished();
+}
+
+void HttpTransport::CollectFinished() {
+  // Gathered first: a `done` may start or cancel transfers, which must not happen mid-iteration.
+  std::vector<std::pair<Transfer*, CURLcode>> finished;
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    if (t != nullptr) finished.emplace_back(t, msg->data.result);
+  }
+  for (const auto& [t, code] : finished) Finish(t, code);
+}
+
+void HttpTransport::Finish(Transfer* t, int code) {
+  auto it = active_.find(t->id);
+  if (it == active_.end() || it->second.get() != t) return;
+  std::unique_ptr<Transfer> owned = std::move(it->second);
+  active_.erase(it);
+  CURL* e = owned->easy;
+
+  TransferFacts facts;
+  facts.curl_code = code;
+  facts.is_post = owned->request.method != "GET";
+  facts.body_started = owned->body_started;
+  curl_off_t pretransfer_us = 0;
+  curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+  facts.request_started = pretransfer_us > 0;
+  facts.reply_too_large = owned->too_large;
+
   HttpResult result;
-  const common::TimePoint start = clock_->Now();
-  const common::TimePoint deadline = start + timeout;
-  auto client = Acquire();
-  SetTimeouts(*client, std::min(options_.connect_timeout, timeout), timeout);
-
-  httplib::Request req;
-  req.method = request.method;
-  req.path = request.target;
-  for (const auto& [name, value] : request.headers) req.set_header(name, value);
-  if (request.method != "GET") {
-    req.body = request.body;
-    req.set_header("Content-Type", "application/json");
+  result.failure = ClassifyTransfer(facts);
+  if (result.failure == TransportFailure::kNone) {
+    long status = 0;  // NOLINT(runtime/int)
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    long version = 0;  // NOLINT(runtime/int)
+    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+    result.http_version = version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1";
+    owned->response.status = static_cast<int>(status);
+    result.response = std::move(owned->response);
+  } else {
+    std::string curl_error = owned->error[0] != '\0'
+                                 ? std::string(owned->error)
+                                 : curl_easy_strerror(static_cast<CURLcode>(code));
+    result.detail =
+        DescribeTransferFailure(facts, curl_error, options_.base_url,
+                                common::FormatDuration(clock_->Now() - owned->started),
+                                common::FormatDuration(owned->timeout), options_.max_reply_bytes);
   }
-  bool too_large = false;
-  bool past_deadline = false;
-  // Called as body bytes arrive: bounds a slow trickle by the deadline and the body by size.
-  req.progress = [&](uint64_t current, uint64_t /*total*/) {
-    if (current > options_.max_reply_bytes) {
-      too_large = true;
-      return false;
-    }
-    if (clock_->Now() >= deadline) {
-      past_deadline = true;
-      return false;
-    }
-    return true;
-  };
+  curl_multi_remove_handle(multi_, e);
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  Done done = std::move(owned->done);
+  Recycle(std::move(owned));
+  if (done) done(std::move(result));
+}
 
-  httplib::Response res;
-  httplib::Error error = httplib::Error::Success;
-  bool ok = client->send(req, res, error);
-  const common::Duration elapsed = clock_->Now() - start;
-
-  if (ok) {
-    result.response.status = res.status;
-    result.response.body = std::move(res.body);
-    result.response.content_type = res.get_header_value("Content-Type");
-    result.response.retry_after = res.get_header_value("Retry-After");
-    if (result.response.body.size() > options_.max_reply_bytes) {
-      result.failure = TransportFailure::kTooLarge;
-      result.detail =
-          "GenAuth's reply is larger than " + std::to_string(options_.max_reply_bytes) + " bytes";
-      return result;
-    }
-    Release(std::move(client));
-    return result;
+HttpResult HttpTransport::SendAndWait(HttpRequest request, common::Duration timeout) {
+  auto promise = std::make_shared<std::promise<HttpResult>>();
+  std::future<HttpResult> future = promise->get_future();
+  const bool posted = loop_->Post([this, promise, request = std::move(request), timeout]() mutable {
+    Send(std::move(request), timeout,
+         [promise](HttpResult result) { promise->set_value(std::move(result)); });
+  });
+  HttpResult stopped;
+  stopped.failure = TransportFailure::kNotSent;
+  stopped.detail = "the sidecar is shutting down";
+  if (!posted) return stopped;
+  // The transfer ends by its own timeout; the margin covers a loop that stops meanwhile.
+  if (future.wait_for(timeout + std::chrono::seconds(2)) != std::future_status::ready) {
+    return stopped;
   }
-
-  // A failed exchange leaves the connection in an unknown state: it is not returned to the pool.
-  const std::string after = " after " + common::FormatDuration(elapsed);
-  switch (error) {
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-    case httplib::Error::BindIPAddress:
-      result.failure = TransportFailure::kNotSent;
-      result.detail =
-          "could not connect to " + options_.base_url +
-          (error == httplib::Error::ConnectionTimeout ? " (connect timed out"
-                                                      : " (connection refused or failed") +
-          after + ")";
-      break;
-    case httplib::Error::SSLConnection:
-      result.failure = TransportFailure::kNotSent;
-      result.detail = "TLS handshake with " + options_.base_url + " failed";
-      break;
-    case httplib::Error::SSLServerVerification:
-      result.failure = TransportFailure::kNotSent;
-      result.detail = "TLS certificate of " + options_.base_url +
-                      " could not be verified (set GENAUTH_CA_FILE for a private CA)";
-      break;
-    case httplib::Error::SSLLoadingCerts:
-      result.failure = TransportFailure::kNotSent;
-      result.detail = "could not load the TLS CA certificates";
-      break;
-    case httplib::Error::Canceled:
-      if (too_large) {
-        result.failure = TransportFailure::kTooLarge;
-        result.detail =
-            "GenAuth's reply is larger than " + std::to_string(options_.max_reply_bytes) + " bytes";
-      } else {
-        result.failure = TransportFailure::kTimedOut;
-        result.detail =
-            "GenAuth's reply did not complete within " + common::FormatDuration(timeout);
-      }
-      break;
-    case httplib::Error::Read:
-      // httplib reports both a read timeout and a reset as a read error; the elapsed time tells.
-      if (past_deadline || elapsed + std::chrono::milliseconds(5) >= timeout) {
-        result.failure = TransportFailure::kTimedOut;
-        result.detail = "GenAuth did not answer within " + common::FormatDuration(timeout);
-      } else {
-        result.failure = TransportFailure::kBrokenReply;
-        result.detail = "the connection to GenAuth broke while reading the reply" + after;
-      }
-      break;
-    case httplib::Error::Write:
-      result.failure = TransportFailure::kBrokenReply;
-      result.detail = "the connection to GenAuth broke while sending the request" + after;
-      break;
-    default:
-      result.failure = TransportFailure::kBrokenReply;
-      result.detail =
-          "HTTP exchange with GenAuth failed (" + httplib::to_string(error) + after + ")";
-      break;
-  }
-  return result;
+  return future.get();
 }
 
 }  // namespace genauth::upstream

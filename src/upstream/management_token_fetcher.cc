@@ -79,10 +79,11 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
   request.headers = {{options_.header_prefix + "-sdk-version", options_.sdk_version},
                      {options_.header_prefix + "-lang", options_.lang}};
   // Built per fetch (a few a day): the secret may have rotated since the last one.
-  request.body = nlohmann::json{{"accessKeyId", credentials_->access_key_id()},
-                                {"accessKeySecret", access_key_secret}}
-                     .dump();
-  HttpResult result = transport_->Send(request, deadline - now);
+  request.body = std::make_shared<const std::string>(nlohmann::json{
+      {"accessKeyId", credentials_->access_key_id()},
+      {"accessKeySecret", access_key_secret}}.dump());
+  // On the caller's thread (the token cache's refresher or the secret watcher), not a call's.
+  HttpResult result = transport_->SendAndWait(std::move(request), deadline - now);
   if (result.failure != TransportFailure::kNone) {
     return absl::UnavailableError("token endpoint: " + result.detail);
   }

@@ -87,8 +87,12 @@ TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
   EXPECT_EQ(c.max_attempts, 3);
   EXPECT_EQ(c.retry_base_delay, std::chrono::milliseconds(100));
   EXPECT_EQ(c.retry_max_delay, std::chrono::milliseconds(2000));
-  EXPECT_EQ(c.worker_threads, 32);
-  EXPECT_EQ(c.max_queued_calls, 256);
+  EXPECT_EQ(c.max_in_flight_calls, 4096);
+  EXPECT_EQ(c.max_in_flight_bytes, 48 * 1024 * 1024);
+  EXPECT_EQ(c.max_request_bytes, 4 * 1024 * 1024);
+  EXPECT_EQ(c.upstream_max_connections, 256);
+  EXPECT_EQ(c.proxy, "");
+  EXPECT_EQ(c.no_proxy, "");
   EXPECT_EQ(c.shutdown_grace, std::chrono::milliseconds(10000));
   EXPECT_EQ(c.admin_listen, "127.0.0.1:9464");
   EXPECT_EQ(c.grpc_socket_mode, 0660u);
@@ -215,10 +219,24 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.retry_base_delay, milliseconds(50)); }},
         HappyCase{"SIDECAR_RETRY_MAX_DELAY", "100ms",  // equal to the default base is fine
                   [](const Config& c) { EXPECT_EQ(c.retry_max_delay, milliseconds(100)); }},
-        HappyCase{"SIDECAR_WORKER_THREADS", "1024",
-                  [](const Config& c) { EXPECT_EQ(c.worker_threads, 1024); }},
-        HappyCase{"SIDECAR_MAX_QUEUED_CALLS", "0",
-                  [](const Config& c) { EXPECT_EQ(c.max_queued_calls, 0); }},
+        HappyCase{"SIDECAR_MAX_IN_FLIGHT_CALLS", "1000000",
+                  [](const Config& c) { EXPECT_EQ(c.max_in_flight_calls, 1000000); }},
+        HappyCase{"SIDECAR_MAX_IN_FLIGHT_CALLS", "1",
+                  [](const Config& c) { EXPECT_EQ(c.max_in_flight_calls, 1); }},
+        HappyCase{"SIDECAR_MAX_IN_FLIGHT_BYTES", "64Mi",
+                  [](const Config& c) { EXPECT_EQ(c.max_in_flight_bytes, int64_t{64} << 20); }},
+        HappyCase{"SIDECAR_MAX_IN_FLIGHT_BYTES", "16Gi",
+                  [](const Config& c) { EXPECT_EQ(c.max_in_flight_bytes, int64_t{16} << 30); }},
+        HappyCase{"SIDECAR_MAX_IN_FLIGHT_BYTES", "1048576",
+                  [](const Config& c) { EXPECT_EQ(c.max_in_flight_bytes, int64_t{1} << 20); }},
+        HappyCase{"SIDECAR_MAX_REQUEST_BYTES", "1Ki",
+                  [](const Config& c) { EXPECT_EQ(c.max_request_bytes, 1024); }},
+        HappyCase{"SIDECAR_MAX_REQUEST_BYTES", "64Mi",
+                  [](const Config& c) { EXPECT_EQ(c.max_request_bytes, int64_t{64} << 20); }},
+        HappyCase{"SIDECAR_UPSTREAM_MAX_CONNECTIONS", "10000",
+                  [](const Config& c) { EXPECT_EQ(c.upstream_max_connections, 10000); }},
+        HappyCase{"SIDECAR_UPSTREAM_MAX_CONNECTIONS", "1",
+                  [](const Config& c) { EXPECT_EQ(c.upstream_max_connections, 1); }},
         HappyCase{"SIDECAR_SHUTDOWN_GRACE", "0s",
                   [](const Config& c) { EXPECT_EQ(c.shutdown_grace, milliseconds(0)); }},
         HappyCase{"SIDECAR_SHUTDOWN_GRACE", "10m",
@@ -365,8 +383,8 @@ TEST(ConfigTest, FlagFollowedByAnotherFlagLacksItsValue) {
 
 TEST(ConfigTest, NegativeNumberIsAValueNotAFlag) {
   Fixture f;
-  f.args = {"--sidecar-max-queued-calls", "-1"};
-  EXPECT_THAT(OnlyError(f), HasSubstr("SIDECAR_MAX_QUEUED_CALLS=\"-1\""));
+  f.args = {"--sidecar-upstream-max-connections", "-1"};
+  EXPECT_THAT(OnlyError(f), HasSubstr("SIDECAR_UPSTREAM_MAX_CONNECTIONS=\"-1\""));
 }
 
 TEST(ConfigTest, SecretFlagValueMayStartWithDashes) {
@@ -385,14 +403,14 @@ TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
       {"SIDECAR_GRPC_LISTEN", "nowhere"},
       {"SIDECAR_LOG_LEVEL", "verbose"},
       {"SIDECAR_MAX_ATTEMPTS", "abc"},
-      {"SIDECAR_WORKER_THREADS", "0"},
+      {"SIDECAR_MAX_IN_FLIGHT_CALLS", "0"},
       {"SIDECAR_DEFAULT_TIMEOUT", "10"},
       {"SIDECAR_SHUTDOWN_GRACE", "11m"},
       {"SIDECAR_GRPC_SOCKET_MODE", "999"},
       {"SIDECAR_ADMIN_LISTEN", "everywhere"},
       {"SIDECAR_SECRET_POLL_INTERVAL", "-1s"},
   };
-  f.args = {"--sidecar-max-queued-calls=-1"};
+  f.args = {"--sidecar-upstream-max-connections=-1"};
   ParseResult r = f.Parse();
   EXPECT_FALSE(r.config.has_value());
   const std::vector<std::string> expected = {
@@ -407,8 +425,8 @@ TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
       "SIDECAR_ADMIN_LISTEN",
       "SIDECAR_DEFAULT_TIMEOUT",
       "SIDECAR_MAX_ATTEMPTS",
-      "SIDECAR_WORKER_THREADS",
-      "SIDECAR_MAX_QUEUED_CALLS",
+      "SIDECAR_MAX_IN_FLIGHT_CALLS",
+      "SIDECAR_UPSTREAM_MAX_CONNECTIONS",
       "SIDECAR_SHUTDOWN_GRACE",
       "SIDECAR_SECRET_POLL_INTERVAL",
   };
@@ -418,8 +436,8 @@ TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
   }
   EXPECT_EQ(r.errors[10], "SIDECAR_MAX_ATTEMPTS=\"abc\": expected a whole number from 1 to 10");
   EXPECT_EQ(r.errors[12],
-            "SIDECAR_MAX_QUEUED_CALLS=\"-1\" (from --sidecar-max-queued-calls): expected a whole "
-            "number from 0 to 100000");
+            "SIDECAR_UPSTREAM_MAX_CONNECTIONS=\"-1\" (from --sidecar-upstream-max-connections): "
+            "expected a whole number from 1 to 10000");
 }
 
 TEST(ConfigTest, SecretNeverAppearsInErrors) {
@@ -716,16 +734,79 @@ TEST(ConfigTest, BadIntegers) {
            {"SIDECAR_MAX_ATTEMPTS", "+3", "1 to 10"},
            {"SIDECAR_MAX_ATTEMPTS", " 3", "1 to 10"},
            {"SIDECAR_MAX_ATTEMPTS", "3.0", "1 to 10"},
-           {"SIDECAR_WORKER_THREADS", "1025", "1 to 1024"},
-           {"SIDECAR_WORKER_THREADS", "99999999999999999999999", "1 to 1024"},
-           {"SIDECAR_MAX_QUEUED_CALLS", "100001", "0 to 100000"},
-           {"SIDECAR_MAX_QUEUED_CALLS", "-1", "0 to 100000"},
+           {"SIDECAR_MAX_IN_FLIGHT_CALLS", "1000001", "1 to 1000000"},
+           {"SIDECAR_MAX_IN_FLIGHT_CALLS", "99999999999999999999999", "1 to 1000000"},
+           {"SIDECAR_UPSTREAM_MAX_CONNECTIONS", "0", "1 to 10000"},
+           {"SIDECAR_UPSTREAM_MAX_CONNECTIONS", "10001", "1 to 10000"},
        }) {
     Fixture f;
     f.env[c.env] = c.value;
     EXPECT_EQ(OnlyError(f),
               c.env + "=\"" + c.value + "\": expected a whole number from " + c.range);
   }
+}
+
+TEST(ConfigTest, BadByteSizes) {
+  for (const auto& [env, value] : std::vector<std::pair<std::string, std::string>>{
+           {"SIDECAR_MAX_IN_FLIGHT_BYTES", "1023Ki"},
+           {"SIDECAR_MAX_IN_FLIGHT_BYTES", "17Gi"},
+           {"SIDECAR_MAX_IN_FLIGHT_BYTES", "48MB"},
+           {"SIDECAR_MAX_IN_FLIGHT_BYTES", "-1Mi"},
+           {"SIDECAR_MAX_REQUEST_BYTES", "1023"},
+           {"SIDECAR_MAX_REQUEST_BYTES", "65Mi"},
+           {"SIDECAR_MAX_REQUEST_BYTES", "4 Mi"},
+       }) {
+    Fixture f;
+    f.env[env] = value;
+    EXPECT_THAT(OnlyError(f), AllOf(HasSubstr(env + "=\"" + value + "\""),
+                                    HasSubstr("expected a size in bytes, or with a suffix")))
+        << env << "=" << value;
+  }
+}
+
+// Settings of the worker-pool design name what replaced them instead of being ignored.
+TEST(ConfigTest, RemovedSettingsSayWhatReplacedThem) {
+  Fixture from_env;
+  from_env.env["SIDECAR_WORKER_THREADS"] = "64";
+  EXPECT_THAT(OnlyError(from_env), AllOf(HasSubstr("SIDECAR_WORKER_THREADS was removed"),
+                                         HasSubstr("SIDECAR_MAX_IN_FLIGHT_CALLS")));
+  Fixture from_flag;
+  from_flag.args = {"--sidecar-max-queued-calls", "100"};
+  EXPECT_THAT(OnlyError(from_flag),
+              AllOf(HasSubstr("--sidecar-max-queued-calls (SIDECAR_MAX_QUEUED_CALLS) was removed"),
+                    HasSubstr("refused at once")));
+}
+
+TEST(ConfigTest, TheProxyComesFromTheStandardVariablesForTheHostsScheme) {
+  Fixture https;
+  https.env["HTTPS_PROXY"] = "http://upper.internal:3128";
+  https.env["https_proxy"] = "http://lower.internal:3128";  // the lower-case one wins, as in curl
+  https.env["http_proxy"] = "http://plain.internal:3128";   // not for an https:// host
+  https.env["NO_PROXY"] = "localhost,.svc";
+  Config c = MustParse(https);
+  EXPECT_EQ(c.proxy, "http://lower.internal:3128");
+  EXPECT_EQ(c.proxy_variable, "https_proxy");
+  EXPECT_EQ(c.no_proxy, "localhost,.svc");
+
+  Fixture all;
+  all.env["ALL_PROXY"] = "socks5h://socks.internal:1080";
+  EXPECT_EQ(MustParse(all).proxy, "socks5h://socks.internal:1080");
+
+  Fixture plain;
+  plain.env["GENAUTH_HOST"] = "http://127.0.0.1:8080";
+  plain.env["HTTP_PROXY"] = "http://ignored.internal:3128";  // never read (httpoxy), as in curl
+  plain.env["HTTPS_PROXY"] = "http://not-for-http.internal:3128";
+  EXPECT_EQ(MustParse(plain).proxy, "");
+  plain.env["http_proxy"] = "http://plain.internal:3128";
+  EXPECT_EQ(MustParse(plain).proxy, "http://plain.internal:3128");
+}
+
+TEST(ConfigTest, ABadProxyUrlIsAnErrorThatDoesNotShowItsValue) {
+  Fixture f;
+  f.env["HTTPS_PROXY"] = "user:p4ssw0rd@proxy.internal:3128";  // no scheme
+  const std::string error = OnlyError(f);
+  EXPECT_THAT(error, AllOf(HasSubstr("HTTPS_PROXY"), HasSubstr("expected a URL")));
+  EXPECT_THAT(error, Not(HasSubstr("p4ssw0rd")));
 }
 
 TEST(ConfigTest, BadEnumerationsAndIdentifiers) {
@@ -772,8 +853,10 @@ TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
                            "SIDECAR_MAX_ATTEMPTS",
                            "SIDECAR_RETRY_BASE_DELAY",
                            "SIDECAR_RETRY_MAX_DELAY",
-                           "SIDECAR_WORKER_THREADS",
-                           "SIDECAR_MAX_QUEUED_CALLS",
+                           "SIDECAR_MAX_IN_FLIGHT_CALLS",
+                           "SIDECAR_MAX_IN_FLIGHT_BYTES",
+                           "SIDECAR_MAX_REQUEST_BYTES",
+                           "SIDECAR_UPSTREAM_MAX_CONNECTIONS",
                            "SIDECAR_SHUTDOWN_GRACE",
                            "SIDECAR_ADMIN_LISTEN",
                            "SIDECAR_GRPC_SOCKET_MODE",

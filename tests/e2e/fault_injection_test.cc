@@ -546,32 +546,77 @@ TEST_F(FaultInjectionTest, AnOversizedReplyIsRefusedAndNotRetried) {
 
 // --- load shedding ---
 
-TEST_F(FaultInjectionTest, BeyondWorkersAndQueueCallsAreShedAtOnce) {
+TEST_F(FaultInjectionTest, BeyondTheInFlightBoundCallsAreRefusedAtOnce) {
   auto& o = h_.sidecar_options();
-  o.worker_threads = 1;
-  o.max_queued_calls = 1;
+  o.handler.admission.max_calls = 2;
   o.client.attempt_timeout = std::chrono::seconds(3);
   StartWarm();
   Fault slow;
   slow.pass_through = true;
   slow.delay = milliseconds(1000);  // long enough for the third call to find both slots taken
   h_.emulator().ScriptFaults(kTriggerPath, Times(2, slow));
-  // One call runs, one waits in the queue; the third finds no room.
-  auto running = std::async(std::launch::async, [this] { return CallTrigger(); });
-  for (int i = 0; i < 100 && Triggers() == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
-  auto queued = std::async(std::launch::async, [this] { return CallTrigger(); });
-  for (int i = 0;
-       i < 100 && h_.sidecar().metrics().GaugeValue("genauth_sidecar_calls_in_flight") < 2; ++i) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  // Two calls in flight at GenAuth at once (no worker pool: both wait on the event loop) ...
+  auto first = std::async(std::launch::async, [this] { return CallTrigger(); });
+  auto second = std::async(std::launch::async, [this] { return CallTrigger(); });
+  for (int i = 0; i < 200 && Triggers() < 2; ++i) std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(Triggers(), 2u);
+  EXPECT_EQ(h_.sidecar().metrics().GaugeValue("genauth_sidecar_calls_in_flight"), 2);
+  // ... and the third finds no room: refused at once, with a hint when to come back.
   Outcome shed = CallTrigger();
   EXPECT_EQ(shed.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(Reason(shed.status), "OVERLOADED");
+  EXPECT_NE(shed.status.error_message().find("SIDECAR_MAX_IN_FLIGHT_CALLS"), std::string::npos)
+      << shed.status.error_message();
+  EXPECT_TRUE(HasRetryInfo(shed.status));
   EXPECT_LT(shed.ms, 500 * kSlack);  // at once, against a 1 s call
-  EXPECT_TRUE(running.get().status.ok());
-  EXPECT_TRUE(queued.get().status.ok());
+  EXPECT_TRUE(first.get().status.ok());
+  EXPECT_TRUE(second.get().status.ok());
   EXPECT_EQ(Triggers(), 2u);
   EXPECT_EQ(Counter("genauth_sidecar_calls_shed_total"), 1u);
+  EXPECT_EQ(h_.sidecar().metrics().GaugeValue("genauth_sidecar_calls_in_flight"), 0);
+}
+
+TEST_F(FaultInjectionTest, BeyondTheInFlightByteBoundLargeCallsAreRefusedAtOnce) {
+  auto& o = h_.sidecar_options();
+  o.handler.admission.max_bytes = 4 * 1024 * 1024;
+  o.client.attempt_timeout = std::chrono::seconds(3);
+  StartWarm();
+  Fault slow;
+  slow.pass_through = true;
+  slow.delay = milliseconds(1000);
+  h_.emulator().ScriptFaults(kTriggerPath, {slow});
+  auto call_with = [this](size_t blob_bytes) {
+    genauth::management::v1::TriggerWebhookRequest request;
+    request.set_webhook_id(kWebhookId);
+    (*request.mutable_request_body()->mutable_fields())["blob"].set_string_value(
+        std::string(blob_bytes, 'b'));
+    genauth::management::v1::TriggerWebhookResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    const auto start = Clock::now();
+    grpc::Status status = h_.stub().TriggerWebhook(&context, request, &response);
+    return Outcome{status, ElapsedMs(start)};
+  };
+  // The first holds about its 300 KB JSON body while GenAuth is slow ...
+  auto first = std::async(std::launch::async, [&] { return call_with(300 * 1024); });
+  for (int i = 0; i < 200 && Triggers() < 1; ++i) std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(Triggers(), 1u);
+  EXPECT_GT(h_.sidecar().metrics().GaugeValue("genauth_sidecar_request_bytes_in_flight"),
+            300 * 1024);
+  // ... so a 500 KB one, charged 8x while it would be transcoded, does not fit beside it.
+  Outcome refused = call_with(500 * 1024);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Reason(refused.status), "OVERLOADED");
+  EXPECT_NE(refused.status.error_message().find("SIDECAR_MAX_IN_FLIGHT_BYTES"), std::string::npos)
+      << refused.status.error_message();
+  EXPECT_TRUE(HasRetryInfo(refused.status));
+  EXPECT_LT(refused.ms, 500 * kSlack);
+  EXPECT_TRUE(first.get().status.ok());
+  // Alone, it fits: the bound refused it for what was held, not for its size.
+  EXPECT_TRUE(call_with(500 * 1024).status.ok());
+  EXPECT_EQ(Triggers(), 2u);
+  EXPECT_EQ(h_.sidecar().metrics().GaugeValue("genauth_sidecar_request_bytes_in_flight"), 0);
+  EXPECT_EQ(h_.sidecar().metrics().GaugeValue("genauth_sidecar_calls_in_flight"), 0);
 }
 
 // --- drain ---

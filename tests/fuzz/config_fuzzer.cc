@@ -45,8 +45,8 @@ constexpr const char* kEnvNames[] = {
     "SIDECAR_MAX_ATTEMPTS",
     "SIDECAR_RETRY_BASE_DELAY",
     "SIDECAR_RETRY_MAX_DELAY",
-    "SIDECAR_WORKER_THREADS",
-    "SIDECAR_MAX_QUEUED_CALLS",
+    "SIDECAR_MAX_IN_FLIGHT_CALLS",
+    "SIDECAR_MAX_IN_FLIGHT_BYTES",
     "SIDECAR_SHUTDOWN_GRACE",
     "SIDECAR_UNKNOWN_SETTING",
 };
@@ -83,8 +83,10 @@ void CheckAccepted(const Config& c) {
   FUZZ_CHECK(!c.grpc_listen.empty());
   FUZZ_CHECK(c.grpc_socket_mode <= 0777);
   FUZZ_CHECK(c.max_attempts >= 1 && c.max_attempts <= 10);
-  FUZZ_CHECK(c.worker_threads >= 1 && c.worker_threads <= 1024);
-  FUZZ_CHECK(c.max_queued_calls >= 0 && c.max_queued_calls <= 100000);
+  FUZZ_CHECK(c.max_in_flight_calls >= 1 && c.max_in_flight_calls <= 1000000);
+  FUZZ_CHECK(c.max_in_flight_bytes >= (int64_t{1} << 20) &&
+             c.max_in_flight_bytes <= (int64_t{16} << 30));
+  FUZZ_CHECK(c.max_request_bytes >= 1024 && c.max_request_bytes <= (int64_t{64} << 20));
   FUZZ_CHECK(c.default_timeout > milliseconds(0) && c.default_timeout <= hours(1));
   FUZZ_CHECK(c.attempt_timeout > milliseconds(0) && c.attempt_timeout <= hours(1));
   FUZZ_CHECK(c.secret_poll_interval > milliseconds(0) && c.secret_poll_interval <= hours(1));

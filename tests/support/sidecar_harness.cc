@@ -45,8 +45,6 @@ SidecarHarness::SidecarHarness(HarnessOptions options)
   o.client.retry.base_delay = std::chrono::milliseconds(10);
   o.client.retry.max_delay = std::chrono::milliseconds(40);
   o.client.attempt_timeout = std::chrono::seconds(5);
-  o.worker_threads = 8;
-  o.max_queued_calls = 64;
   o.shutdown_grace = std::chrono::seconds(2);
 }
 
