@@ -10,6 +10,11 @@
 //
 // One thread runs every connection (poll(), non-blocking sockets), so a script that sleeps or
 // holds its connection open does not delay the others. Thread-safe.
+//
+// Limits, on purpose: a request body is read by Content-Length only (a chunked request body is not
+// decoded); "Expect: 100-continue" is answered with a 100 at once; a second request on the same
+// connection is never read (every builder below says "Connection: close"). A connection whose
+// head is malformed or over kMaxRequestHeadBytes is closed without a reply or a record.
 #pragma once
 
 #include <atomic>
