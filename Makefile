@@ -85,10 +85,13 @@ measure: configure
 
 # Only what the benchmark runs; gnuplot and perf come from scripts/install-bench-deps.sh so that
 # `make test` never needs them. Results go to bench/results (BENCH_* variables: scripts/bench.sh).
-BENCH_BINARIES := $(DEPLOY_BINARIES) genauth-loadgen
+BENCH_BINARIES := $(DEPLOY_BINARIES) genauth-loadgen genauth-far-upstream
 
-bench: configure
+# install-bench-deps comes first and cmake runs again: genauth-far-upstream exists only once
+# libnghttp2-dev is there.
+bench: deps
 	@scripts/install-bench-deps.sh
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
 	scripts/bench.sh $(BUILD_DIR)
 
