@@ -141,9 +141,10 @@ loadgen() {
 }
 
 rm -f "$RAW"/far-*.json
-printf '{"loadavg_before": [%s], "started": "%s", "commit": "%s", "h2": "%s", "sidecar_env": "%s"}\n' \
-  "$(loadavg)" "$(date -u +%FT%TZ)" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null ||
-  echo unknown)" "$H2" "${SIDECAR_ENV[*]}" >"$WORK/machine.json"
+printf '{"cores": %s, "cpu": "%s", "loadavg_before": [%s], "started": "%s", "commit": "%s", "h2": "%s", "sidecar_env": "%s"}\n' \
+  "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(loadavg)" \
+  "$(date -u +%FT%TZ)" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  "$H2" "${SIDECAR_ENV[*]}" >"$WORK/machine.json"
 
 log "far GenAuth (a): HTTPS upstream answering after ${DELAY_MS} ms, rates $RATES/s, ${WARMUP} s warm-up + ${DURATION} s each"
 start_upstream far-rates "$DELAY_MS"

@@ -102,10 +102,11 @@ def status_text(run):
 def markdown(report):
     out = []
     m = report["machine"]
-    out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('mem_total_mib')} MiB, "
-               f"kernel {m.get('kernel')}; load average before {m.get('loadavg_before')}, after "
-               f"{m.get('loadavg_after')}; commit {m.get('commit')}, {m.get('started')}.")
-    out.append("")
+    if m:
+        out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('mem_total_mib')} MiB, "
+                   f"kernel {m.get('kernel')}; load average before {m.get('loadavg_before')}, after "
+                   f"{m.get('loadavg_after')}; commit {m.get('commit')}, {m.get('started')}.")
+        out.append("")
     t = report["targets"]
     if t:
         out.append("### Targets (loopback, 1000 requests/s, 1 KiB)")
@@ -294,7 +295,8 @@ def far_markdown(far):
     out.append(f"### Far GenAuth: HTTPS upstream answering after {delay} ms, one sidecar, "
                f"TriggerWebhook 1 KiB, open loop")
     out.append("")
-    out.append(f"Upstream: genauth-far-upstream, HTTP/2 offered: {m.get('h2', '?')}; sidecar settings: "
+    out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}). "
+               f"Upstream: genauth-far-upstream, HTTP/2 offered: {m.get('h2', '?')}; sidecar settings: "
                f"defaults{(' + ' + m['sidecar_env']) if m.get('sidecar_env') else ''}; commit "
                f"{m.get('commit')}, {m.get('started')}; load average before {m.get('loadavg_before')}, "
                f"after {m.get('loadavg_after')}.")
@@ -377,7 +379,7 @@ def plot_far(far, out_dir):
         "set output 'far-latency.png'",
         "set multiplot layout 1,2 title 'Far GenAuth (HTTPS upstream answering after "
         f"{far['steps'][0]['delay_ms']} ms), TriggerWebhook via one sidecar, open loop'",
-        "set grid", "set key top left", "set xlabel 'offered calls/s'",
+        "set grid", "set key top left", "set xlabel 'offered calls/s'", "set xrange [0:*]",
         "set title 'latency of every call versus offered rate'", "set logscale y",
         "set ylabel 'latency (ms)'",
         "plot 'far-rates.dat' using 1:3 with linespoints lw 2 title 'p50', "

@@ -320,7 +320,7 @@ void Server::Accept() {
     SSL_set_fd(conn->ssl, fd);
     SSL_set_accept_state(conn->ssl);
     epoll_event ev{};
-    ev.events = conn->watched = EPOLLIN;
+    ev.events = conn->watched = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = conn->id;
     epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
     ++counters_.connections;
@@ -332,6 +332,8 @@ void Server::Accept() {
 
 void Server::OnConnEvent(Conn* c, uint32_t events) {
   if ((events & (EPOLLHUP | EPOLLERR)) != 0 && (events & EPOLLIN) == 0) return Close(c);
+  // A client that gave up on a pending HTTP/1.1 reply: its timer will find the connection gone.
+  if ((events & EPOLLRDHUP) != 0 && c->h1_waiting) return Close(c);
   if (!c->handshaken) {
     const int r = SSL_do_handshake(c->ssl);
     if (r != 1) {
@@ -506,9 +508,11 @@ bool Server::Flush(Conn* c) {
 }
 
 // Registers the epoll events the connection needs now: reading unless an HTTP/1.1 reply is
-// pending (so a pipelining client cannot grow c->in), writing while bytes wait.
+// pending (so a pipelining client cannot grow c->in), writing while bytes wait, and always the
+// peer's close (EPOLLRDHUP), so that a connection given up on does not stay open until its reply.
 void Server::Watch(Conn* c, bool want_write) {
-  const uint32_t events = (c->h1_waiting ? 0u : static_cast<uint32_t>(EPOLLIN)) |
+  const uint32_t events = static_cast<uint32_t>(EPOLLRDHUP) |
+                          (c->h1_waiting ? 0u : static_cast<uint32_t>(EPOLLIN)) |
                           (want_write ? static_cast<uint32_t>(EPOLLOUT) : 0u);
   if (events == c->watched) return;
   epoll_event ev{};
