@@ -4,6 +4,7 @@ set multiplot layout 1,2 title 'Far GenAuth (HTTPS upstream answering after 100 
 set grid
 set key top left
 set xlabel 'offered calls/s'
+set xrange [0:*]
 set title 'latency of every call versus offered rate'
 set logscale y
 set ylabel 'latency (ms)'
