@@ -5,10 +5,11 @@ set grid
 set key top left
 set xlabel 'offered calls/s'
 set xrange [0:*]
+set datafile missing '?'
 set title 'latency of every call versus offered rate'
 set logscale y
 set ylabel 'latency (ms)'
-plot 'far-rates.dat' using 1:3 with linespoints lw 2 title 'p50', '' using 1:4 with linespoints lw 2 title 'p99', '' using 1:5 with linespoints lw 2 title 'p99.9'
+plot 'far-rates.dat' using 1:3 with linespoints lw 2 title 'p50', '' using 1:4 with linespoints lw 2 title 'p99', '' using 1:5 with linespoints lw 2 title 'p99.9', '' using 1:6 with linespoints lw 2 dt 2 title 'p99 of the OK calls'
 unset logscale y
 set title 'calls answered OK per second'
 set ylabel 'OK/s'
