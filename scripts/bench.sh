@@ -70,7 +70,8 @@ log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 "$ROOT/scripts/install-bench-deps.sh"
-for bin in genauth-loadgen genauth-emulator genauth-sidecar genauth-cli webhook-receiver; do
+for bin in genauth-loadgen genauth-emulator genauth-sidecar genauth-cli webhook-receiver \
+           $([ "${BENCH_FAR:-1}" != 0 ] && echo genauth-far-upstream); do
   [ -x "$BIN/$bin" ] || fail "$BIN/$bin is missing (build it first)"
 done
 NODE_DIR="$ROOT/bench/node"
