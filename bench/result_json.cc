@@ -107,6 +107,11 @@ nlohmann::json ResultJson(const LoadgenFlags& flags, const RunReport& report,
         {"latency_ms", LatencyJson(t.latency_by_kind[i])}, {"status_counts", t.status_by_kind[i]}};
   }
   result["by_rpc"] = by_rpc;
+  nlohmann::json by_status = nlohmann::json::object();
+  for (const auto& [status, histogram] : t.latency_by_status) {
+    by_status[status] = LatencyJson(histogram);
+  }
+  result["latency_by_status_ms"] = by_status;
   nlohmann::json sampled = nlohmann::json::array();
   for (const ProcessUsage& p : processes) {
     nlohmann::json entry = {{"name", p.name}, {"pid", p.pid}, {"available", p.available}};

@@ -38,6 +38,7 @@ void RunRecorder::OnCompleted(const CallSpec& call, int64_t completed_ns,
   totals_.latency.Record(latency);
   totals_.latency_by_kind[kind].Record(latency);
   ++totals_.status_counts[status];
+  totals_.latency_by_status[status].Record(latency);
   ++totals_.status_by_kind[kind][status];
 }
 

@@ -25,6 +25,9 @@ struct RunTotals {
   std::array<LatencyHistogram, kRpcKinds> latency_by_kind;
   LatencyHistogram send_lag;  // how late the scheduler handed requests over
   std::map<std::string, uint64_t> status_counts;
+  // Latency of the calls that ended with each status: how soon a refusal came, how long a
+  // success took (an OK and a RESOURCE_EXHAUSTED mixed in one histogram say neither).
+  std::map<std::string, LatencyHistogram> latency_by_status;
   std::array<std::map<std::string, uint64_t>, kRpcKinds> status_by_kind;
 };
 

@@ -17,7 +17,11 @@
 #      the sidecar with @grpc/grpc-js, the emulator serving HTTPS (self-signed, trusted via CA file),
 #      both at BENCH_NODE_RATE (100/s: the SDK opens a TLS connection per call and cannot keep up
 #      with 1000/s on this 2-core machine; see BENCHMARKS.md).
-# Then scripts/bench_report.py writes OUT_DIR/bench.json, OUT_DIR/bench.md and OUT_DIR/latency.png.
+#   5. far GenAuth: scripts/bench-far.sh (an HTTPS upstream answering after 100 ms, rising rates
+#      through one sidecar; then 3000 calls in 1 s against a 2 s upstream with 6 s deadlines).
+#      BENCH_FAR=0 skips it; its BENCH_FAR_* variables are in its header.
+# Then scripts/bench_report.py writes OUT_DIR/bench.json, OUT_DIR/bench.md and OUT_DIR/latency.png
+# (and far-latency.png).
 #
 # Every load is bounded (rate × time), every wait is bounded, and every process started here is
 # stopped on exit. The sidecar runs with its default settings except where a profile says so
@@ -66,7 +70,8 @@ log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 "$ROOT/scripts/install-bench-deps.sh"
-for bin in genauth-loadgen genauth-emulator genauth-sidecar genauth-cli webhook-receiver; do
+for bin in genauth-loadgen genauth-emulator genauth-sidecar genauth-cli webhook-receiver \
+           $([ "${BENCH_FAR:-1}" != 0 ] && echo genauth-far-upstream); do
   [ -x "$BIN/$bin" ] || fail "$BIN/$bin is missing (build it first)"
 done
 NODE_DIR="$ROOT/bench/node"
@@ -252,6 +257,10 @@ node "$NODE_DIR/loadgen.js" --mode sidecar --target "$SIDECAR_TARGET" "${NODE_CO
   --json-out "$RAW/node-sidecar.json"
 stop "$SIDECAR_PID"
 stop "$EMU_PID"
+
+if [ "${BENCH_FAR:-1}" != 0 ]; then
+  BENCH_FAR_NO_REPORT=1 "$ROOT/scripts/bench-far.sh" "$BIN" "$OUT"
+fi
 
 cut -d' ' -f1-3 /proc/loadavg | awk '{printf "{\"loadavg_after\": [%s,%s,%s]}\n", $1, $2, $3}' \
   >"$RAW/machine-after.json"

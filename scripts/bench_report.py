@@ -6,7 +6,9 @@
 bench.json holds every run as measured plus the derived figures (added latency, mCPU per 1000
 requests/s, peak RSS, token fetches, sustainable rate) and each target with met/missed and by how
 much; bench.md renders the same as Markdown tables for BENCHMARKS.md; latency.png is the
-latency-percentile plot (gnuplot) of direct versus via-sidecar in each profile.
+latency-percentile plot (gnuplot) of direct versus via-sidecar in each profile. The far-GenAuth
+profile (scripts/bench-far.sh: raw/far-*.json) adds a "far GenAuth" table, the overload summary and
+far-latency.png (latency and achieved rate versus offered rate).
 """
 import glob
 import json
@@ -21,6 +23,8 @@ TARGETS = {
     "mcpu_per_1000rps": 40.0,
     "rss_mb": 20.0,  # MB = 10^6 bytes
 }
+# The far-GenAuth targets (issue: event-driven upstream client), 2-core machine, everything on it.
+FAR_TARGETS = {"rate": 3000, "ok_pct": 99.9, "p99_ms": 110.0, "rss_mb": 64.0, "stretch_rate": 5000}
 PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9"), ("max", "max")]
 
 
@@ -98,10 +102,11 @@ def status_text(run):
 def markdown(report):
     out = []
     m = report["machine"]
-    out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('mem_total_mib')} MiB, "
-               f"kernel {m.get('kernel')}; load average before {m.get('loadavg_before')}, after "
-               f"{m.get('loadavg_after')}; commit {m.get('commit')}, {m.get('started')}.")
-    out.append("")
+    if m:
+        out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('mem_total_mib')} MiB, "
+                   f"kernel {m.get('kernel')}; load average before {m.get('loadavg_before')}, after "
+                   f"{m.get('loadavg_after')}; commit {m.get('commit')}, {m.get('started')}.")
+        out.append("")
     t = report["targets"]
     if t:
         out.append("### Targets (loopback, 1000 requests/s, 1 KiB)")
@@ -211,7 +216,207 @@ def markdown(report):
                        " | ".join(fmt(run["latency_ms"][k]) for k, _ in PERCENTILES) +
                        f" | {status_text(run)} | {fmt(n.get('mcpu'))} | {fmt(side.get('mcpu'))} |")
         out.append("")
+    out.extend(far_markdown(report.get("far")))
     return "\n".join(out) + "\n"
+
+
+def far_report(raw):
+    """The far-GenAuth profile: rate steps, overload burst, upstream counters, target verdicts."""
+    steps = []
+    for path in glob.glob(os.path.join(raw, "far-rate-*.json")):
+        name = os.path.basename(path)[:-len(".json")]
+        if name.endswith(".meta"):
+            continue
+        run = load(raw, name)
+        meta = load(raw, name + ".meta") or {}
+        side, up, gen = (process(run, n) or {} for n in ("sidecar", "upstream", "loadgen"))
+        ok_by_status = run.get("latency_by_status_ms", {}).get("OK", {})
+        steps.append({
+            "rate_target": run["rate_target"], "achieved_rate": run["achieved_rate"],
+            "ok_rate": run["ok_rate"], "scheduled": run["scheduled"], "ok": run["ok"],
+            "ok_pct": round(100.0 * run["ok"] / max(1, run["scheduled"]), 2),
+            "p50": run["latency_ms"]["p50"], "p99": run["latency_ms"]["p99"],
+            "p99_9": run["latency_ms"]["p99_9"], "max": run["latency_ms"]["max"],
+            "ok_p99": ok_by_status.get("p99"), "status_counts": run["status_counts"],
+            "dropped": run["dropped"], "send_lag_p99": run["send_lag_ms"]["p99"],
+            "sidecar_mcpu": side.get("mcpu"), "sidecar_user_share": side.get("user_share"),
+            "sidecar_rss_peak_mib": side.get("rss_peak_mib"),
+            "sidecar_rss_peak_mb": round(side.get("rss_peak_mib", 0) * 1.048576, 1),
+            "sidecar_threads": side.get("threads"), "upstream_mcpu": up.get("mcpu"),
+            "loadgen_mcpu": gen.get("mcpu"),
+            "upstream_connections_mid": meta.get("upstream_connections_mid"),
+            "loadavg_before": meta.get("loadavg_before"), "loadavg_after": meta.get("loadavg_after"),
+            "delay_ms": meta.get("delay_ms"), "timeout_ms": run["timeout_ms"],
+        })
+    steps.sort(key=lambda x: x["rate_target"])
+    result = {"steps": steps, "machine": load(raw, "far-machine") or {},
+              "upstream_rates": load(raw, "far-rates.upstream"),
+              "upstream_overload": load(raw, "far-overload.upstream"), "targets": FAR_TARGETS}
+    for s in steps:
+        s["meets_targets"] = (s["ok_pct"] >= FAR_TARGETS["ok_pct"] and s["p99"] <= FAR_TARGETS["p99_ms"]
+                              and s["sidecar_rss_peak_mb"] <= FAR_TARGETS["rss_mb"])
+    result["sustained_rate"] = max([int(s["rate_target"]) for s in steps if s["meets_targets"]],
+                                   default=0)
+    run = load(raw, "far-overload")
+    if run:
+        meta = load(raw, "far-overload.meta") or {}
+        counts = run["status_counts"]
+        by_status = run.get("latency_by_status_ms", {})
+        side = process(run, "sidecar") or {}
+        result["overload"] = {
+            "offered": run["scheduled"], "deadline_ms": run["timeout_ms"],
+            "delay_ms": meta.get("delay_ms"), "ok": counts.get("OK", 0),
+            "refused": counts.get("RESOURCE_EXHAUSTED", 0),
+            "refusal_ms": by_status.get("RESOURCE_EXHAUSTED"),
+            "deadline_exceeded": counts.get("DEADLINE_EXCEEDED", 0),
+            "deadline_exceeded_ms": by_status.get("DEADLINE_EXCEEDED"),
+            "ok_ms": by_status.get("OK"), "by_status_ms": by_status,
+            "other": {k: v for k, v in counts.items()
+                      if k not in ("OK", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED")},
+            "dropped": run["dropped"], "unfinished": run["unfinished"],
+            "sidecar_rss_peak_mb": round(side.get("rss_peak_mib", 0) * 1.048576, 1),
+            "sidecar_mcpu": side.get("mcpu"),
+            "upstream_connections_mid": meta.get("upstream_connections_mid"),
+            "loadavg_before": meta.get("loadavg_before"), "loadavg_after": meta.get("loadavg_after"),
+        }
+        o = result["overload"]
+        # A failure "ran into the deadline" when it came at ≥ 90% of the deadline, whatever its
+        # code (the old sidecar also answers UNAVAILABLE just before it); "at once" is ≤ 100 ms.
+        # Per-status histograms give each status's min and max, so a status whose calls lie on
+        # both sides is reported as mixed rather than guessed.
+        late, mixed, slow_refusals = 0, [], 0
+        for status, count in counts.items():
+            h = by_status.get(status, {})
+            if status == "OK" or not h:
+                continue
+            if h["min"] >= 0.9 * run["timeout_ms"]:
+                late += count
+            elif h["max"] >= 0.9 * run["timeout_ms"]:
+                mixed.append(status)
+            if h["max"] > 100:
+                slow_refusals += 1
+        o["ran_into_deadline"] = late
+        o["mixed_statuses"] = mixed
+        o["none_into_deadline"] = (late == 0 and not mixed and slow_refusals == 0
+                                   and o["unfinished"] == 0 and o["dropped"] == 0)
+    return result if steps or run else None
+
+
+def far_markdown(far):
+    if not far:
+        return []
+    out = []
+    m, t = far["machine"], far["targets"]
+    steps = far["steps"]
+    delay = steps[0]["delay_ms"] if steps else "?"
+    out.append(f"### Far GenAuth: HTTPS upstream answering after {delay} ms, one sidecar, "
+               f"TriggerWebhook 1 KiB, open loop")
+    out.append("")
+    out.append(f"Machine: {m.get('cores')} cores ({m.get('cpu')}). "
+               f"Upstream: genauth-far-upstream, HTTP/2 offered: {m.get('h2', '?')}; sidecar settings: "
+               f"defaults{(' + ' + m['sidecar_env']) if m.get('sidecar_env') else ''}; commit "
+               f"{m.get('commit')}, {m.get('started')}; load average before {m.get('loadavg_before')}, "
+               f"after {m.get('loadavg_after')}.")
+    out.append("")
+    if steps:
+        out.append("| offered/s | achieved OK/s | OK % | p50 (ms) | p99 (ms) | p99.9 (ms) | OK p99 (ms) | "
+                   "sidecar mCPU | sidecar peak RSS (MB) | upstream conns | statuses | "
+                   "load avg before → after |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for s in steps:
+            user = (f" ({s['sidecar_user_share'] * 100:.0f}% user)"
+                    if s.get("sidecar_user_share") is not None else "")
+            statuses = ", ".join(f"{k} {v}" for k, v in sorted(s["status_counts"].items()))
+            if s["dropped"]:
+                statuses += f", dropped {s['dropped']}"
+            before = (s.get("loadavg_before") or ["–"])[0]
+            after = (s.get("loadavg_after") or ["–"])[0]
+            out.append(f"| {fmt(s['rate_target'], 0)} | {fmt(s['ok_rate'], 1)} | "
+                       f"{fmt(s['ok_pct'], 2)} | {fmt(s['p50'])} | {fmt(s['p99'])} | "
+                       f"{fmt(s['p99_9'])} | {fmt(s['ok_p99'])} | {fmt(s['sidecar_mcpu'], 0)}{user} | "
+                       f"{fmt(s['sidecar_rss_peak_mb'], 1)} | {fmt(s['upstream_connections_mid'])} | "
+                       f"{statuses} | {before} → {after} |")
+        out.append("")
+        out.append("Latencies are of every call (refusals included) from its scheduled send time; OK p99 "
+                   "is of the successful calls alone; upstream conns are the established connections to "
+                   "the upstream in the middle of the measured window.")
+        out.append("")
+        met = far["sustained_rate"] >= t["rate"]
+        out.append(f"Target: ≥ {t['rate']}/s sustained with ≥ {t['ok_pct']} % OK, p99 ≤ {t['p99_ms']} ms "
+                   f"and sidecar peak RSS ≤ {t['rss_mb']} MB (stretch {t['stretch_rate']}/s). Highest "
+                   f"offered rate meeting all three: **{far['sustained_rate']}/s** — "
+                   f"{'met' if met else '**missed**'}.")
+        out.append("")
+    o = far.get("overload")
+    if o:
+        def ms(d, key):
+            return fmt(d.get(key)) if d else "–"
+        r, ok, by = o["refusal_ms"], o["ok_ms"], o["by_status_ms"]
+        out.append(f"### Far GenAuth overload: {o['offered']} calls within 1 s, upstream answering after "
+                   f"{o['delay_ms']} ms, {o['deadline_ms'] / 1000:g} s deadlines")
+        out.append("")
+        out.append("| offered | OK | OK latency p50 / max (ms) | refused at once (RESOURCE_EXHAUSTED) | "
+                   "time to refusal p50 / p99 / max (ms) | DEADLINE_EXCEEDED | other | "
+                   "sidecar peak RSS (MB) | upstream conns |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        other = ", ".join(f"{k} {v} (at {ms(by.get(k), 'min')}–{ms(by.get(k), 'max')} ms)"
+                          for k, v in sorted(o["other"].items())) or "–"
+        if o["dropped"] or o["unfinished"]:
+            other += f"; dropped {o['dropped']}, unfinished {o['unfinished']}"
+        out.append(f"| {o['offered']} | {o['ok']} | {ms(ok, 'p50')} / {ms(ok, 'max')} | {o['refused']} | "
+                   f"{ms(r, 'p50')} / {ms(r, 'p99')} / {ms(r, 'max')} | {o['deadline_exceeded']} | "
+                   f"{other} | {fmt(o['sidecar_rss_peak_mb'], 1)} | "
+                   f"{fmt(o['upstream_connections_mid'])} |")
+        out.append("")
+        mixed = (f"; statuses both early and late: {', '.join(o['mixed_statuses'])}"
+                 if o["mixed_statuses"] else "")
+        out.append(f"Target: no call runs into its deadline, each is served or refused at once (≤ 100 ms) — "
+                   f"{'met' if o['none_into_deadline'] else '**missed**'}: **{o['ran_into_deadline']} "
+                   f"failed at ≥ 90% of the deadline** (any status){mixed}. Load average before "
+                   f"{o['loadavg_before']}, after {o['loadavg_after']}.")
+        out.append("")
+    for key, label in (("upstream_rates", "rates"), ("upstream_overload", "overload")):
+        u = far.get(key)
+        if u:
+            out.append(f"Upstream counters ({label}): {u.get('requests')} requests over "
+                       f"{u.get('connections')} connections (at most {u.get('max_open_connections')} open), "
+                       f"{u.get('h2_connections')} HTTP/2 connections with {u.get('h2_streams')} streams, "
+                       f"{u.get('replies_to_closed')} replies found their connection or stream gone.")
+    out.append("")
+    return out
+
+
+def plot_far(far, out_dir):
+    if not far or not far["steps"]:
+        return
+    with open(os.path.join(out_dir, "far-rates.dat"), "w") as f:
+        f.write("# offered/s  achieved_ok/s  p50_ms  p99_ms  p99.9_ms  ok_p99_ms\n")
+        for s in far["steps"]:
+            f.write(f"{s['rate_target']} {s['ok_rate']} {max(s['p50'], 0.001)} {max(s['p99'], 0.001)} "
+                    f"{max(s['p99_9'], 0.001)} {s['ok_p99'] if s['ok_p99'] is not None else '?'}\n")
+    script = [
+        "set terminal pngcairo size 1400,560 font 'DejaVu Sans,11'" if has_pngcairo()
+        else "set terminal png size 1400,560",
+        "set output 'far-latency.png'",
+        "set multiplot layout 1,2 title 'Far GenAuth (HTTPS upstream answering after "
+        f"{far['steps'][0]['delay_ms']} ms), TriggerWebhook via one sidecar, open loop'",
+        "set grid", "set key top left", "set xlabel 'offered calls/s'", "set xrange [0:*]",
+        "set datafile missing '?'",
+        "set title 'latency of every call versus offered rate'", "set logscale y",
+        "set ylabel 'latency (ms)'",
+        "plot 'far-rates.dat' using 1:3 with linespoints lw 2 title 'p50', "
+        "'' using 1:4 with linespoints lw 2 title 'p99', "
+        "'' using 1:5 with linespoints lw 2 title 'p99.9', "
+        "'' using 1:6 with linespoints lw 2 dt 2 title 'p99 of the OK calls'",
+        "unset logscale y", "set title 'calls answered OK per second'", "set ylabel 'OK/s'",
+        "set yrange [0:*]",
+        "plot 'far-rates.dat' using 1:2 with linespoints lw 2 title 'OK/s', "
+        "'' using 1:1 with lines dt 2 title 'offered'",
+        "unset multiplot",
+    ]
+    with open(os.path.join(out_dir, "far-latency.gnuplot"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    subprocess.run(["gnuplot", "far-latency.gnuplot"], cwd=out_dir, check=True)
 
 
 def plot(report, out_dir):
@@ -336,6 +541,9 @@ def main():
                 break
             sustainable = int(s["rate_target"])
         report["peak"] = {"steps": steps, "sustainable_rate": sustainable, "p99_limit_ms": limit}
+    far = far_report(raw)
+    if far:
+        report["far"] = far
     node_sdk, node_side = load(raw, "node-sdk"), load(raw, "node-sidecar")
     if node_sdk or node_side:
         report["node"] = {"sdk": node_sdk, "sidecar": node_side}
@@ -347,6 +555,7 @@ def main():
     with open(os.path.join(out_dir, "bench.md"), "w") as f:
         f.write(text)
     plot(report, out_dir)
+    plot_far(report.get("far"), out_dir)
     print(text)
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what `make bench` needs beyond scripts/install-deps.sh: gnuplot (the latency plot) and
-# linux-perf (the profile commands in BENCHMARKS.md). Kept apart so that `make test` never pulls
+# Installs what `make bench` needs beyond scripts/install-deps.sh: gnuplot (the latency plot),
+# linux-perf (the profile commands in BENCHMARKS.md), libnghttp2-dev (genauth-far-upstream's HTTP/2,
+# scripts/bench-far.sh) and iproute2's ss (its connection counts). Kept apart so that `make test` never pulls
 # them in. Idempotent; only Debian's archive is used.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v perf >/dev/null 2>&1 || missing+=(linux-perf)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v ss >/dev/null 2>&1 || missing+=(iproute2)
+pkg-config --exists libnghttp2 2>/dev/null || missing+=(libnghttp2-dev)
 [ -x /usr/bin/python3 ] || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
