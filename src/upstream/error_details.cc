@@ -33,6 +33,15 @@ void SetRetryInfo(absl::Status& status, std::chrono::nanoseconds retry_delay) {
   status.SetPayload(kRetryInfoUrl, absl::Cord(info.SerializeAsString()));
 }
 
+std::optional<std::chrono::nanoseconds> RetryInfoDelay(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryInfoUrl);
+  if (!payload) return std::nullopt;
+  google::rpc::RetryInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return std::chrono::seconds(info.retry_delay().seconds()) +
+         std::chrono::nanoseconds(info.retry_delay().nanos());
+}
+
 std::string ErrorInfoReason(const absl::Status& status) {
   auto payload = status.GetPayload(kErrorInfoUrl);
   if (!payload) return "";

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -39,6 +40,8 @@ void SetRetryInfo(absl::Status& status, std::chrono::nanoseconds retry_delay);
 
 // The ErrorInfo reason on `status`, empty when it has none (logs and tests).
 std::string ErrorInfoReason(const absl::Status& status);
+// The RetryInfo delay attached to `status`, if any.
+std::optional<std::chrono::nanoseconds> RetryInfoDelay(const absl::Status& status);
 
 // A copy of `status` with `prefix` before its message, payloads kept.
 absl::Status WithMessagePrefix(const absl::Status& status, const std::string& prefix);

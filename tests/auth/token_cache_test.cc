@@ -432,3 +432,121 @@ TEST_F(TokenCacheTest, PrefetchFetchesAtStartWithRealThread) {
 
 }  // namespace
 }  // namespace genauth::auth
+
+// --- TryAcquire: the event loop's non-blocking path ---
+
+namespace genauth::auth {
+namespace {
+
+class TryAcquireTest : public TokenCacheTest {
+ protected:
+  // A waiter callback that counts its wake-ups.
+  std::function<void()> Waker() {
+    return [this] { ++wakeups_; };
+  }
+  int wakeups_ = 0;
+};
+
+TEST_F(TryAcquireTest, ColdCallersWaitForOneFetchAndAreWokenOnce) {
+  auto cache = MakeCache();
+  std::vector<TokenCache::Acquisition> firsts;
+  for (int i = 0; i < 10; ++i) firsts.push_back(cache->TryAcquire(std::nullopt, Waker()));
+  for (const auto& first : firsts) {
+    EXPECT_TRUE(first.wait);
+    EXPECT_EQ(first.token, nullptr);
+  }
+  EXPECT_EQ(cache->waiting_callers(), 10u);
+  EXPECT_EQ(wakeups_, 0);
+  cache->RunDueFetch();
+  EXPECT_EQ(wakeups_, 10);
+  EXPECT_EQ(cache->waiting_callers(), 0u);
+  for (const auto& first : firsts) {
+    auto again = cache->TryAcquire(first.epoch, Waker());
+    ASSERT_NE(again.token, nullptr);
+    EXPECT_EQ(again.token->access_token, "token-1");
+  }
+  EXPECT_EQ(fetcher_.calls, 1);  // single flight
+}
+
+TEST_F(TryAcquireTest, AFailedFetchIsTheWaitersAnswerThenFailsFastDuringBackoff) {
+  auto cache = MakeCache();
+  fetcher_.results.push_back(absl::UnavailableError("token endpoint: connection refused"));
+  auto first = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_TRUE(first.wait);
+  cache->RunDueFetch();
+  EXPECT_EQ(wakeups_, 1);
+  auto after = cache->TryAcquire(first.epoch, Waker());
+  EXPECT_FALSE(after.wait);
+  EXPECT_EQ(after.error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(after.error.message().find("connection refused"), std::string::npos);
+  // A new caller within the back-off fails fast, without waiting or fetching.
+  auto fast = cache->TryAcquire(std::nullopt, Waker());
+  EXPECT_FALSE(fast.wait);
+  EXPECT_EQ(fast.error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_fast_failures_total"), 1u);
+  EXPECT_EQ(fetcher_.calls, 1);
+  // Past the back-off (250 ms with this jitter) a caller asks for a fetch again.
+  clock_.Advance(milliseconds(250));
+  EXPECT_TRUE(cache->TryAcquire(std::nullopt, Waker()).wait);
+  cache->RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 2);
+  EXPECT_NE(cache->TryAcquire(std::nullopt, Waker()).token, nullptr);
+}
+
+TEST_F(TryAcquireTest, AUsableTokenIsReturnedAtOnceAndAnInvalidatedOneIsNot) {
+  auto cache = MakeCache();
+  cache->TryAcquire(std::nullopt, Waker());
+  cache->RunDueFetch();
+  auto got = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_NE(got.token, nullptr);
+  EXPECT_FALSE(got.wait);
+  cache->Invalidate(got.token->access_token);
+  auto renewed = cache->TryAcquire(std::nullopt, Waker());
+  EXPECT_TRUE(renewed.wait);  // a 401 made the next caller wait for a fresh token
+  cache->RunDueFetch();
+  auto fresh = cache->TryAcquire(renewed.epoch, Waker());
+  ASSERT_NE(fresh.token, nullptr);
+  EXPECT_EQ(fresh.token->access_token, "token-2");
+}
+
+TEST_F(TryAcquireTest, StoppingWakesWaitersWhoThenGetAnError) {
+  auto cache = MakeCache();
+  auto first = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_TRUE(first.wait);
+  cache->Stop();
+  EXPECT_EQ(wakeups_, 1);
+  auto after = cache->TryAcquire(first.epoch, Waker());
+  EXPECT_FALSE(after.wait);
+  EXPECT_EQ(after.error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(after.error.message().find("shutting down"), std::string::npos);
+}
+
+TEST_F(TryAcquireTest, AFailedReplacementStillGetsTheWaitersAFetchOfTheirOwn) {
+  auto cache = MakeCache();
+  std::promise<void> release, started;
+  std::shared_future<void> gate = release.get_future().share();
+  // A rotated secret is being tried while a caller arrives.
+  auto replacement = std::async(std::launch::async, [&] {
+    return cache->FetchReplacement(
+        [&](common::TimePoint) -> absl::StatusOr<FetchedToken> {
+          started.set_value();
+          gate.wait();
+          return absl::UnavailableError("rotated secret refused");
+        },
+        [] {});
+  });
+  started.get_future().wait();
+  auto waiting = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_TRUE(waiting.wait);
+  release.set_value();
+  EXPECT_FALSE(replacement.get().ok());
+  EXPECT_GE(wakeups_, 1);
+  // The caller asks again: a fetch is wanted for it, and the refresher performs it.
+  EXPECT_TRUE(cache->TryAcquire(waiting.epoch, Waker()).wait);
+  cache->RunDueFetch();
+  auto got = cache->TryAcquire(waiting.epoch, Waker());
+  ASSERT_NE(got.token, nullptr) << got.error;
+}
+
+}  // namespace
+}  // namespace genauth::auth
