@@ -56,7 +56,7 @@ bool EventLoop::Post(Task task) {
   return true;
 }
 
-void EventLoop::Wake() {
+void EventLoop::Wake() const {
   const uint64_t one = 1;
   // A full counter (never in practice) still leaves the fd readable, which is all that matters.
   [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof(one));

@@ -76,7 +76,7 @@ class EventLoop {
   void RunPostedTasks();
   void RunDueTimers();
   int EpollTimeoutMs() const;
-  void Wake();
+  void Wake() const;
 
   Clock* const clock_;
   int epoll_fd_ = -1;

@@ -88,7 +88,7 @@ struct CurlCallbacks {
     static const std::string kEmpty;
     const std::string& body = t->request.body ? *t->request.body : kEmpty;
     const size_t n = std::min(size * count, body.size() - t->body_offset);
-    std::memcpy(buffer, body.data() + t->body_offset, n);
+    std::copy_n(body.data() + t->body_offset, n, buffer);
     t->body_offset += n;
     if (n > 0) t->body_started = true;
     return n;
