@@ -4,6 +4,8 @@
 #include "upstream/http_transport.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include <string_view>
 
 #include "common/duration.h"
-#include "common/file_reader.h"
 #include "upstream/transfer_outcome.h"
 
 namespace genauth::upstream {
@@ -105,6 +106,12 @@ struct CurlCallbacks {
     return CURL_SEEKFUNC_OK;
   }
 
+  // Each new TLS context (GenAuth's, or an https:// proxy's) trusts the store built at Init.
+  static CURLcode SslContext(CURL* /*easy*/, void* ssl_ctx, void* store) {
+    SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), static_cast<X509_STORE*>(store));
+    return CURLE_OK;
+  }
+
   static size_t Header(char* data, size_t size, size_t count, void* user) {
     auto* t = static_cast<HttpTransport::Transfer*>(user);
     const size_t bytes = size * count;
@@ -172,21 +179,31 @@ HttpTransport::~HttpTransport() {
   for (auto& transfer : idle_) curl_easy_cleanup(transfer->easy);
   idle_.clear();
   if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  if (share_ != nullptr) curl_share_cleanup(share_);
+  if (trust_store_ != nullptr) X509_STORE_free(static_cast<X509_STORE*>(trust_store_));
 }
 
 absl::Status HttpTransport::Init() {
   std::call_once(curl_global_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (!options_.ca_file.empty()) {
-    std::optional<std::string> extra = common::ReadWholeFile(options_.ca_file);
-    if (!extra) {
-      return absl::FailedPreconditionError("the CA file " + options_.ca_file +
-                                           " (GENAUTH_CA_FILE) cannot be read");
-    }
-    // Trusted together: the private CA adds to the system's, it does not replace them.
-    ca_pem_ = common::ReadWholeFile(options_.system_ca_bundle).value_or("");
-    if (!ca_pem_.empty() && ca_pem_.back() != '\n') ca_pem_ += '\n';
-    ca_pem_ += *extra;
+  auto* store = X509_STORE_new();
+  trust_store_ = store;
+  // The private CA adds to the system's certificates; it does not replace them. A missing system
+  // bundle is no error when a CA file is given (a private deployment may trust only its own CA).
+  const bool has_system = X509_STORE_load_file(store, options_.system_ca_bundle.c_str()) == 1;
+  if (!options_.ca_file.empty() && X509_STORE_load_file(store, options_.ca_file.c_str()) != 1) {
+    return absl::FailedPreconditionError("the CA file " + options_.ca_file +
+                                         " (GENAUTH_CA_FILE) cannot be read as PEM certificates");
   }
+  if (!has_system && options_.ca_file.empty()) {
+    return absl::FailedPreconditionError("no trusted CA certificates: the system bundle " +
+                                         options_.system_ca_bundle +
+                                         " cannot be read, and GENAUTH_CA_FILE is not set");
+  }
+  share_ = curl_share_init();
+  if (share_ == nullptr) return absl::InternalError("curl_share_init failed");
+  // One thread uses the share, so it needs no lock callbacks.
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   multi_ = curl_multi_init();
   if (multi_ == nullptr) return absl::InternalError("curl_multi_init failed");
   const long connections = std::max(1, options_.max_connections);  // NOLINT(runtime/int)
@@ -221,14 +238,15 @@ std::unique_ptr<HttpTransport::Transfer> HttpTransport::NewTransfer() {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-  if (ca_pem_.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, options_.system_ca_bundle.c_str());
-    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, options_.system_ca_bundle.c_str());
-  } else {
-    curl_blob blob{ca_pem_.data(), ca_pem_.size(), CURL_BLOB_NOCOPY};
-    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO_BLOB, &blob);
-  }
+  // No CA file or directory for libcurl to parse per connection: the store built at Init is
+  // installed into each TLS context instead.
+  curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+  curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+  curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, nullptr);
+  curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &CurlCallbacks::SslContext);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, trust_store_);
+  curl_easy_setopt(e, CURLOPT_SHARE, share_);
   // Set always: an empty proxy also keeps libcurl from reading proxies from the environment on its
   // own (the configuration reads them, so that the start-up log can say which is used).
   curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str());
