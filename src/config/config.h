@@ -58,7 +58,7 @@ struct Config {
   // SIDECAR_MAX_IN_FLIGHT_CALLS: calls accepted and not yet answered; beyond, refused at once.
   int max_in_flight_calls = 4096;
   // SIDECAR_MAX_IN_FLIGHT_BYTES: memory charged to those calls (their requests); beyond, refused.
-  int64_t max_in_flight_bytes = 48 * 1024 * 1024;
+  int64_t max_in_flight_bytes = 32 * 1024 * 1024;
   int64_t max_request_bytes = 4 * 1024 * 1024;  // SIDECAR_MAX_REQUEST_BYTES: one request message
   int upstream_max_connections = 256;           // SIDECAR_UPSTREAM_MAX_CONNECTIONS: to GenAuth
   std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE

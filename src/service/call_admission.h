@@ -11,7 +11,7 @@ namespace genauth::service {
 
 struct CallAdmissionOptions {
   size_t max_calls = 4096;              // calls accepted and not yet answered
-  size_t max_bytes = 48 * 1024 * 1024;  // memory charged to those calls (see ChargeFor*)
+  size_t max_bytes = 32 * 1024 * 1024;  // memory charged to those calls (see ChargeFor*)
 };
 
 // What a call of `request_bytes` (its protobuf size) is charged while its request is parsed and

@@ -88,7 +88,7 @@ TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
   EXPECT_EQ(c.retry_base_delay, std::chrono::milliseconds(100));
   EXPECT_EQ(c.retry_max_delay, std::chrono::milliseconds(2000));
   EXPECT_EQ(c.max_in_flight_calls, 4096);
-  EXPECT_EQ(c.max_in_flight_bytes, 48 * 1024 * 1024);
+  EXPECT_EQ(c.max_in_flight_bytes, 32 * 1024 * 1024);
   EXPECT_EQ(c.max_request_bytes, 4 * 1024 * 1024);
   EXPECT_EQ(c.upstream_max_connections, 256);
   EXPECT_EQ(c.proxy, "");

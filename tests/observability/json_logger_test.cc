@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -177,6 +180,38 @@ TEST(FormatRfc3339MillisTest, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339Millis(common::WallTime{} + seconds(1767225600) +
                                 std::chrono::microseconds(999999)),
             "2026-01-01T00:00:00.999Z");
+}
+
+// The stdout logger never blocks the thread that logs, even when nobody reads stdout (a stalled
+// log collector): lines beyond its queue are dropped and counted instead.
+TEST(StdoutLoggerTest, AFullStdoutPipeDropsLinesInsteadOfBlocking) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  std::fflush(stdout);
+  const int saved_stdout = dup(STDOUT_FILENO);
+  ASSERT_GE(saved_stdout, 0);
+  ASSERT_GE(dup2(pipe_fds[1], STDOUT_FILENO), 0);  // a pipe nobody reads (yet): it fills up
+  auto logger = JsonLogger::Stdout(spdlog::level::info, /*queue_lines=*/64);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string padding(512, 'x');  // 20000 lines of ~600 bytes: far past a pipe's 64 KiB
+  for (int i = 0; i < 20000; ++i) logger->Info("line", {{"i", i}, {"padding", padding}});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const uint64_t dropped = logger->dropped_lines();
+  // Drain the pipe so that the writer thread can finish, then put stdout back.
+  std::thread drain([fd = pipe_fds[0]] {
+    char buffer[65536];
+    while (read(fd, buffer, sizeof(buffer)) > 0) {
+    }
+  });
+  logger.reset();  // the writer writes what is queued, then stops
+  std::fflush(stdout);
+  dup2(saved_stdout, STDOUT_FILENO);
+  close(saved_stdout);
+  close(pipe_fds[1]);
+  drain.join();
+  close(pipe_fds[0]);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LT(elapsed, std::chrono::seconds(5));  // blocked writes would never have returned
 }
 
 }  // namespace
