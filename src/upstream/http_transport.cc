@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,8 @@ struct HttpTransport::Transfer {
   Done done;
   common::TimePoint started;
   common::Duration timeout{};
+  bool running = false;                   // handed to libcurl (else waiting in line)
+  common::EventLoop::TimerId expiry = 0;  // while waiting: ends the wait at the timeout
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -172,7 +175,7 @@ HttpTransport::HttpTransport(HttpTransportOptions options, common::EventLoop* lo
 HttpTransport::~HttpTransport() {
   // The loop has stopped (or this is its thread): transfers still here belong to no one.
   for (auto& [id, transfer] : active_) {
-    curl_multi_remove_handle(multi_, transfer->easy);
+    if (transfer->running) curl_multi_remove_handle(multi_, transfer->easy);
     Recycle(std::move(transfer));
   }
   active_.clear();
@@ -252,6 +255,10 @@ std::unique_ptr<HttpTransport::Transfer> HttpTransport::NewTransfer() {
   curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str());
   curl_easy_setopt(e, CURLOPT_NOPROXY, options_.no_proxy.c_str());
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  // Every running transfer holds these buffers: the smallest upload buffer libcurl allows (its
+  // default is 64 KiB) keeps thousands in flight within the memory limit.
+  curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16L * 1024);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 8L * 1024);  // replies are small JSON envelopes
   curl_easy_setopt(
       e, CURLOPT_MAXAGE_CONN,
       static_cast<long>(std::max<int64_t>(  // NOLINT(runtime/int)
@@ -275,6 +282,8 @@ void HttpTransport::Recycle(std::unique_ptr<Transfer> t) {
   curl_slist_free_all(t->headers);
   t->headers = nullptr;
   t->done = nullptr;
+  t->running = false;
+  t->expiry = 0;
   t->request = HttpRequest();  // a large body's memory goes back now, not at the next use
   t->response = HttpResponse();
   t->url.clear();
@@ -287,7 +296,7 @@ void HttpTransport::Recycle(std::unique_ptr<Transfer> t) {
 }
 
 HttpTransport::TransferId HttpTransport::Send(HttpRequest request, common::Duration timeout,
-                                              Done done) {
+                                              Done done, bool priority) {
   std::unique_ptr<Transfer> t = NewTransfer();
   const TransferId id = next_id_++;
   t->id = id;
@@ -326,15 +335,57 @@ HttpTransport::TransferId HttpTransport::Send(HttpRequest request, common::Durat
   }
   curl_easy_setopt(e, CURLOPT_URL, t->url.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, Millis(timeout));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   Millis(std::min(options_.connect_timeout, timeout)));
 
   Transfer* raw = t.get();
   active_.emplace(id, std::move(t));
   in_flight_.fetch_add(1, std::memory_order_relaxed);
-  if (curl_multi_add_handle(multi_, raw->easy) != CURLM_OK) {
+  if (running_ < Capacity()) {
+    StartTransfer(raw);
+    return id;
+  }
+  // Every connection (or HTTP/2 stream) libcurl may use is busy: wait in line rather than inside
+  // libcurl, whose own waiting list is scanned on every event (thousands waiting stalled the
+  // loop). Token fetches go first: calls wait for the token, not the other way round.
+  if (priority) {
+    waiting_.push_front(id);
+  } else {
+    waiting_.push_back(id);
+  }
+  raw->expiry = loop_->AddTimer(raw->started + timeout, [this, id] {
+    auto it = active_.find(id);
+    if (it == active_.end() || it->second->running) return;
+    it->second->expiry = 0;
+    FinishUnstarted(it->second.get());
+  });
+  return id;
+}
+
+size_t HttpTransport::Capacity() const {
+  const auto connections = static_cast<size_t>(std::max(1, options_.max_connections));
+  // Over HTTP/2 libcurl multiplexes up to 100 streams per connection (its default); over
+  // HTTP/1.1, and until GenAuth's protocol is known, one exchange per connection.
+  return http2_ ? H2Connections() * 100 : connections;
+}
+
+size_t HttpTransport::H2Connections() const {
+  return static_cast<size_t>(
+      std::clamp(options_.max_h2_connections, 1, std::max(1, options_.max_connections)));
+}
+
+void HttpTransport::StartTransfer(Transfer* t) {
+  const common::Duration left = t->timeout - (clock_->Now() - t->started);
+  if (left <= common::Duration::zero()) {
+    FinishUnstarted(t);
+    return;
+  }
+  CURL* e = t->easy;
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, Millis(left));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, Millis(std::min(options_.connect_timeout, left)));
+  t->running = true;
+  ++running_;
+  if (curl_multi_add_handle(multi_, e) != CURLM_OK) {
     // Reported like any transfer that ends before sending, on the next turn (never re-entrantly).
+    const TransferId id = t->id;
     loop_->AddTimer(clock_->Now(), [this, id] {
       auto it = active_.find(id);
       if (it == active_.end()) return;
@@ -342,7 +393,36 @@ HttpTransport::TransferId HttpTransport::Send(HttpRequest request, common::Durat
       Finish(it->second.get(), CURLE_FAILED_INIT);
     });
   }
-  return id;
+}
+
+void HttpTransport::StartWaiting() {
+  while (running_ < Capacity() && !waiting_.empty()) {
+    const TransferId id = waiting_.front();
+    waiting_.pop_front();
+    auto it = active_.find(id);
+    if (it == active_.end() || it->second->running) continue;  // cancelled or expired meanwhile
+    Transfer* t = it->second.get();
+    if (t->expiry != 0) loop_->CancelTimer(t->expiry);
+    t->expiry = 0;
+    StartTransfer(t);
+  }
+}
+
+void HttpTransport::FinishUnstarted(Transfer* t) {
+  auto it = active_.find(t->id);
+  if (it == active_.end()) return;
+  std::unique_ptr<Transfer> owned = std::move(it->second);
+  active_.erase(it);
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  HttpResult result;
+  result.failure = TransportFailure::kNotSent;
+  result.detail = "no connection to " + options_.base_url + " was free within " +
+                  common::FormatDuration(owned->timeout) + " (" + std::to_string(running_) +
+                  " exchanges in flight; SIDECAR_UPSTREAM_MAX_CONNECTIONS=" +
+                  std::to_string(options_.max_connections) + ")";
+  Done done = std::move(owned->done);
+  Recycle(std::move(owned));
+  if (done) done(std::move(result));
 }
 
 void HttpTransport::Cancel(TransferId id) {
@@ -350,9 +430,15 @@ void HttpTransport::Cancel(TransferId id) {
   if (it == active_.end()) return;
   std::unique_ptr<Transfer> t = std::move(it->second);
   active_.erase(it);
-  curl_multi_remove_handle(multi_, t->easy);
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  if (t->running) {
+    curl_multi_remove_handle(multi_, t->easy);
+    --running_;
+  } else if (t->expiry != 0) {
+    loop_->CancelTimer(t->expiry);  // its id stays in waiting_ and is skipped there
+  }
   Recycle(std::move(t));
+  StartWaiting();
 }
 
 void HttpTransport::OnSocketEvent(int fd, uint32_t events) {
@@ -408,6 +494,14 @@ void HttpTransport::Finish(Transfer* t, int code) {
     long version = 0;  // NOLINT(runtime/int)
     curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
     result.http_version = version == CURL_HTTP_VERSION_2_0 ? "2" : "1.1";
+    if (version == CURL_HTTP_VERSION_2_0 && !http2_) {
+      // GenAuth multiplexes: a few connections carry everything from now on. Without this cap a
+      // burst past one connection's streams, on a busy machine where handshakes are slow, had
+      // libcurl open a new connection per waiting transfer (256 at 1000 calls/s).
+      http2_ = true;
+      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                        static_cast<long>(H2Connections()));  // NOLINT(runtime/int)
+    }
     owned->response.status = static_cast<int>(status);
     result.response = std::move(owned->response);
   } else {
@@ -420,9 +514,11 @@ void HttpTransport::Finish(Transfer* t, int code) {
                                 common::FormatDuration(owned->timeout), options_.max_reply_bytes);
   }
   curl_multi_remove_handle(multi_, e);
+  --running_;
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   Done done = std::move(owned->done);
   Recycle(std::move(owned));
+  StartWaiting();
   if (done) done(std::move(result));
 }
 
@@ -430,8 +526,10 @@ HttpResult HttpTransport::SendAndWait(HttpRequest request, common::Duration time
   auto promise = std::make_shared<std::promise<HttpResult>>();
   std::future<HttpResult> future = promise->get_future();
   const bool posted = loop_->Post([this, promise, request = std::move(request), timeout]() mutable {
-    Send(std::move(request), timeout,
-         [promise](HttpResult result) { promise->set_value(std::move(result)); });
+    Send(
+        std::move(request), timeout,
+        [promise](HttpResult result) { promise->set_value(std::move(result)); },
+        /*priority=*/true);
   });
   HttpResult stopped;
   stopped.failure = TransportFailure::kNotSent;

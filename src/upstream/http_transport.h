@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,11 +45,11 @@ struct HttpTransportOptions {
   common::Duration connect_timeout = std::chrono::seconds(3);
   size_t max_reply_bytes = 4 * 1024 * 1024;  // larger replies are refused (memory bound)
   // Connections to GenAuth at most. Over HTTP/1.1 this is also the number of exchanges in flight;
-  // more wait inside libcurl (within their timeouts). Over HTTP/2 each carries up to 100 streams
-  // and libcurl opens another only when those are taken (measured: 2000 calls/s against a GenAuth
-  // 100 ms away took 3). A lower cap once HTTP/2 is known was tried and stalled libcurl 7.88:
-  // transfers waiting for a connection were not resumed when streams freed.
+  // more wait in the transport's line (within their timeouts), never inside libcurl.
   int max_connections = 256;
+  // Once GenAuth has answered over HTTP/2: connections at most, each carrying up to 100 streams.
+  // The default carries the default SIDECAR_MAX_IN_FLIGHT_CALLS (4096) without waiting in line.
+  int max_h2_connections = 48;
   // A kept-alive connection idle this long is not reused (closed): servers and proxies close idle
   // connections, and a request sent on one just as it closes cannot be retried safely.
   common::Duration max_idle_connection_age = std::chrono::seconds(30);
@@ -102,8 +103,10 @@ class HttpTransport {
   absl::Status Init();
 
   // Loop thread: starts one exchange bounded by `timeout` from now. `done` runs later on the loop
-  // thread, exactly once, unless Cancel comes first.
-  TransferId Send(HttpRequest request, common::Duration timeout, Done done);
+  // thread, exactly once, unless Cancel comes first. When every connection (or HTTP/2 stream) is
+  // busy the exchange waits in line, `priority` ones first, within the same timeout; one still
+  // waiting then ends as kNotSent.
+  TransferId Send(HttpRequest request, common::Duration timeout, Done done, bool priority = false);
   // Loop thread: aborts an exchange (its connection is closed, or its HTTP/2 stream reset) without
   // calling its `done`. Nothing happens for one that has finished.
   void Cancel(TransferId id);
@@ -111,7 +114,7 @@ class HttpTransport {
   // Any thread but the loop's: one exchange, waiting for its result (a few token fetches a day).
   HttpResult SendAndWait(HttpRequest request, common::Duration timeout);
 
-  // Exchanges started and not finished (loop thread; read by a gauge).
+  // Exchanges started and not finished, waiting ones included (loop thread; read by a gauge).
   size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   const HttpTransportOptions& options() const { return options_; }
 
@@ -124,6 +127,11 @@ class HttpTransport {
   void OnCurlTimer();
   void CollectFinished();
   void Finish(Transfer* transfer, int code);
+  size_t Capacity() const;
+  size_t H2Connections() const;
+  void StartTransfer(Transfer* transfer);
+  void StartWaiting();
+  void FinishUnstarted(Transfer* transfer);
   void Recycle(std::unique_ptr<Transfer> transfer);
   std::unique_ptr<Transfer> NewTransfer();
 
@@ -140,6 +148,9 @@ class HttpTransport {
   TransferId next_id_ = 1;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> active_;
   std::vector<std::unique_ptr<Transfer>> idle_;  // easy handles kept for reuse
+  std::deque<TransferId> waiting_;  // not started yet, in order (cancelled ones skipped)
+  size_t running_ = 0;              // handed to libcurl
+  bool http2_ = false;              // GenAuth has answered over HTTP/2
   std::atomic<size_t> in_flight_{0};
 };
 
