@@ -29,6 +29,8 @@ TARGETS = {
 # The far-GenAuth targets (issue: event-driven upstream client), 2-core machine, everything on it.
 FAR_TARGETS = {"rate": 3000, "ok_pct": 99.9, "p99_ms": 110.0, "rss_mb": 64.0, "stretch_rate": 5000}
 # The event-driven-upstream issue's loopback targets, measured against the floor (floor_report).
+# Above this share of failed or dropped calls a loopback run is not used for the medians.
+MAX_ERROR_RATE = 0.001
 FLOOR_TARGETS = {"beyond_hop_p50_ms": 0.25, "beyond_hop_p50_stretch_ms": 0.1,
                  "cpu_vs_floor": 1.6, "cpu_vs_floor_stretch": 1.25, "rss_mb": 24.0}
 # The loopback rounds' paths: file suffix, label, the server process sampled in that run.
@@ -245,6 +247,10 @@ def path_figures(run, server):
     side = (process(run, server) or {}) if server else {}
     meta = run.get("_meta", {})
     return {
+        # A run with more than 0.1% failed or dropped calls measured a failure, not the path:
+        # it is listed but left out of the medians.
+        "valid": run["error_rate"] <= MAX_ERROR_RATE, "error_rate": run["error_rate"],
+        "status_counts": run["status_counts"],
         "p50": run["latency_ms"]["p50"], "p90": run["latency_ms"]["p90"],
         "p99": run["latency_ms"]["p99"], "p99_9": run["latency_ms"]["p99_9"],
         "achieved_rate": run["achieved_rate"], "errors": run["failed"] + run["dropped"],
@@ -308,14 +314,16 @@ def floor_report(raw):
     rounds.sort(key=lambda r: int(r["name"][len("loopback-r"):]))
     medians = {}
     for suffix, _, _ in LOOPBACK_PATHS:
-        runs = [r["paths"][suffix] for r in rounds if suffix in r["paths"]]
+        runs = [r["paths"][suffix] for r in rounds if r["paths"].get(suffix, {}).get("valid")]
         if runs:
-            medians[suffix] = {key: median([run[key] for run in runs]) for key in runs[0]}
+            keys = [k for k, v in runs[0].items() if not isinstance(v, (bool, dict))]
+            medians[suffix] = {key: median([run[key] for run in runs]) for key in keys}
+            medians[suffix]["rounds_used"] = len(runs)
     h2load_us = median([r["h2load"]["cpu_us_per_request"] for r in rounds if r["h2load"]])
     derived = floor_derived(medians, h2load_us)
     side = medians.get("sidecar", {})
     rss_peaks = [r["paths"]["sidecar"]["server_rss_peak_mib"] for r in rounds
-                 if "sidecar" in r["paths"]]
+                 if r["paths"].get("sidecar", {}).get("valid")]
     derived["sidecar_rss_peak_mb"] = (round(side["server_rss_peak_mib"] * 1.048576, 1)
                                       if side.get("server_rss_peak_mib") is not None else None)
     derived["sidecar_rss_peak_mb_max"] = (round(max(rss_peaks) * 1.048576, 1)
@@ -355,25 +363,34 @@ def floor_markdown(fl):
                "rounds; server = the process serving the gRPC calls (sidecar or floor), from /proc over "
                "the measured window.")
     out.append("")
-    out.append("| path (median of rounds) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server mCPU | "
-               "server CPU per call (µs) | server peak RSS (MiB) | achieved/s | errors |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    out.append("| path (median of the rounds used) | rounds used | p50 (ms) | p90 (ms) | p99 (ms) | "
+               "p99.9 (ms) | server mCPU | server CPU per call (µs) | server peak RSS (MiB) | "
+               "achieved/s | errors |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for suffix, label, server in LOOPBACK_PATHS:
         x = m.get(suffix)
         if not x:
+            out.append(f"| {label} | 0 of {n} | – | – | – | – | – | – | – | – | – |")
             continue
-        out.append(f"| {label} | {fmt(x['p50'])} | {fmt(x['p90'])} | {fmt(x['p99'])} | "
+        out.append(f"| {label} | {x['rounds_used']} of {n} | {fmt(x['p50'])} | {fmt(x['p90'])} | {fmt(x['p99'])} | "
                    f"{fmt(x['p99_9'])} | {fmt(x['server_mcpu'], 1)} | "
                    f"{fmt(x['server_us_per_call'], 1)} | {fmt(x['server_rss_peak_mib'], 1)} | "
                    f"{fmt(x['achieved_rate'], 1)} | {fmt(x['errors'], 0)} |")
     h2 = [r["h2load"] for r in fl["rounds"] if r["h2load"]]
     if h2:
-        out.append(f"| h2load, HTTP/1.1 client alone (CPU of the client process) | – | – | – | – | "
+        out.append(f"| h2load, HTTP/1.1 client alone (CPU of the client process) | {len(h2)} of {n} | "
+                   f"– | – | – | – | "
                    f"{fmt(median([h['mcpu'] for h in h2]), 1)} | "
                    f"{fmt(d['h2load_us_per_request'], 1)} per request | – | "
-                   f"{fmt(median([h['requests_succeeded'] / h['wall_s'] for h in h2]), 1)} | "
+                   f"{fmt(median([h['requests_succeeded'] / h['finished_s'] for h in h2]), 1)} | "
                    f"{fmt(median([h['requests_done'] - h['requests_succeeded'] for h in h2]), 0)} |")
     out.append("")
+    failed = [f"{r['name']} {suffix} ({', '.join(f'{k} {v}' for k, v in sorted(x['status_counts'].items()))})"
+              for r in fl["rounds"] for suffix, x in r["paths"].items() if not x["valid"]]
+    if failed:
+        out.append(f"**Runs left out of the medians** (more than {MAX_ERROR_RATE * 100:g}% of calls "
+                   f"failed or dropped): {'; '.join(failed)}.")
+        out.append("")
     out.append("The sidecar against the floor (from the medians above):")
     out.append("")
     for api, label in (("callback", "callback API"), ("cq", "CQ API")):
@@ -395,8 +412,8 @@ def floor_markdown(fl):
                "floor\" is what the sidecar adds over calling GenAuth directly less that round trip. "
                "*CPU*: floor per call = the floor server's CPU per call (user + system, /proc, measured "
                "window) + h2load's CPU per request (user + system of the whole h2load process from "
-               "wait4, ~10 s at the same rate against the same emulator, 1 KiB body, valid token, 8 "
-               "kept-alive HTTP/1.1 connections); the ratio is the sidecar's CPU per call over that sum. "
+               "wait4, ~10 s at the same rate against the same emulator, 1 KiB body, valid token, "
+               "kept-alive HTTP/1.1 connections of at most 1000 requests each); the ratio is the sidecar's CPU per call over that sum. "
                "The direct load generator's own CPU is not used: it is httplib plus the load generator.")
     out.append("")
     out.append("| target (event-driven upstream issue) | target | measured (callback floor) | "
@@ -432,7 +449,8 @@ def floor_markdown(fl):
             x = r["paths"].get(suffix)
             if not x:
                 continue
-            out.append(f"| {r['name']} | {suffix} | {fmt(x['p50'])} / {fmt(x['p90'])} / {fmt(x['p99'])} | "
+            mark = "" if x["valid"] else f" **(failed: {x['error_rate'] * 100:.1f}% errors, not used)**"
+            out.append(f"| {r['name']} | {suffix}{mark} | {fmt(x['p50'])} / {fmt(x['p90'])} / {fmt(x['p99'])} | "
                        f"{fmt(x['server_mcpu'], 1)} | {fmt(x['server_us_per_call'], 1)} | "
                        f"{fmt(x['server_rss_peak_mib'], 1)} | {fmt(x['loadgen_mcpu'], 1)} | "
                        f"{fmt(x['emulator_mcpu'], 1)} | {fmt(x['loadavg_before'], 2)} → "
@@ -444,6 +462,9 @@ def floor_markdown(fl):
                        f"{fmt(h['cpu_us_per_request'], 1)} per request | – | – | – | "
                        f"{fmt(h['loadavg_before'][0], 2)} → {fmt(h['loadavg'][0], 2)} |")
         dr = r["derived"]
+        if not all(x["valid"] for x in r["paths"].values()):
+            out.append(f"| {r['name']} | derived | – (a run of this round failed) | | | | | | |")
+            continue
         out.append(f"| {r['name']} | **derived** | sidecar − floor p50: "
                    f"{fmt(dr['sidecar_minus_floor_p50_ms_callback'])} (cb) / "
                    f"{fmt(dr['sidecar_minus_floor_p50_ms_cq'])} (cq); (sidecar − direct) − floor: "
@@ -720,7 +741,10 @@ def main():
             p["name"] = name
             repeats.append(p)
     if repeats:
-        ordered = sorted(repeats, key=lambda p: p["added_ms"]["p50"])
+        # Pairs with failed runs (see MAX_ERROR_RATE) are listed but not chosen as the median.
+        valid = [p for p in repeats if p["direct"]["error_rate"] <= MAX_ERROR_RATE
+                 and p["sidecar"]["error_rate"] <= MAX_ERROR_RATE]
+        ordered = sorted(valid or repeats, key=lambda p: p["added_ms"]["p50"])
         median = dict(ordered[(len(ordered) - 1) // 2])
         median["repeats"] = [{
             "name": p["name"], "added_ms": p["added_ms"],
