@@ -86,7 +86,7 @@ measure: configure
 
 # Only what the benchmark runs; gnuplot and perf come from scripts/install-bench-deps.sh so that
 # `make test` never needs them. Results go to bench/results (BENCH_* variables: scripts/bench.sh).
-BENCH_BINARIES := $(DEPLOY_BINARIES) genauth-loadgen genauth-far-upstream
+BENCH_BINARIES := $(DEPLOY_BINARIES) genauth-loadgen genauth-far-upstream genauth-grpc-floor
 
 # install-bench-deps comes first and cmake runs again: genauth-far-upstream exists only once
 # libnghttp2-dev is there.
