@@ -9,7 +9,7 @@
 #   make pod-test    the deploy/k8s pod under `podman kube play`, one webhook through it (root)
 #   make measure     the sidecar's memory and CPU idle and under a short load (resource sizing)
 #   make bench       the sidecar's overhead versus direct REST, open loop, and the far-GenAuth
-#                    profile (BENCHMARKS.md; ~12 min)
+#                    profile (BENCHMARKS.md; about a quarter of an hour)
 #   make soak        5 min of mixed traffic at 500 calls/s with random upstream faults; checks no
 #                    crash, hang, duplicate trigger or memory growth (SOAK_DURATION, SOAK_RATE)
 #   make fuzz        libFuzzer targets (tests/fuzz) built with clang + ASan/UBSan in build-fuzz,
