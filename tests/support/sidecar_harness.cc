@@ -45,8 +45,8 @@ SidecarHarness::SidecarHarness(HarnessOptions options)
   o.client.retry.base_delay = std::chrono::milliseconds(10);
   o.client.retry.max_delay = std::chrono::milliseconds(40);
   o.client.attempt_timeout = std::chrono::seconds(5);
-  // The emulator serves a kept-alive connection per thread (32), and it delivers each trigger to the
-  // test receiver, an httplib server with 8 threads and a listen backlog of 5: more connections
+  // The emulator serves a kept-alive connection per thread (32), and it delivers each trigger to
+  // the test receiver, an httplib server with 8 threads and a listen backlog of 5: more connections
   // than that make the loopback test servers, not the sidecar, drop calls. GenAuth's own front end
   // takes thousands.
   o.transport.max_connections = 8;
