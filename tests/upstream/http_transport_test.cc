@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/event_loop.h"
@@ -207,6 +209,45 @@ TEST_F(HttpTransportTest, ManyExchangesRunAtOnceOnTheOneLoopThread) {
   EXPECT_EQ(ok.load(), kCalls);
   // 40 exchanges of 200 ms each over 8 connections at once: about 1 s, far less than 8 s.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  CloseClient();
+}
+
+// Beyond the connections, exchanges wait in the transport's own line: within their timeout (then
+// "not sent"), token fetches (priority) first.
+TEST_F(HttpTransportTest, ExchangesBeyondTheConnectionsWaitInLineWithinTheirTimeout) {
+  LocalServer server;
+  std::mutex mu;
+  std::vector<std::string> order;
+  server.server().Post("/api/v3/trigger-webhook",
+                       [&](const httplib::Request& req, httplib::Response& res) {
+                         {
+                           std::lock_guard<std::mutex> lock(mu);
+                           order.push_back(req.body);
+                         }
+                         std::this_thread::sleep_for(milliseconds(300));
+                         res.set_content("{}", "application/json");
+                       });
+  Init(server.url(), 4096, milliseconds(500), /*max_connections=*/1);
+  std::promise<HttpResult> expired, normal, first;
+  loop_.Post([&] {
+    transport_->Send(Post("first"), milliseconds(3000),
+                     [&](HttpResult r) { first.set_value(std::move(r)); });
+    // Waits behind "first" (300 ms) but may only wait 100 ms.
+    transport_->Send(Post("impatient"), milliseconds(100),
+                     [&](HttpResult r) { expired.set_value(std::move(r)); });
+    transport_->Send(Post("normal"), milliseconds(3000),
+                     [&](HttpResult r) { normal.set_value(std::move(r)); });
+    // A token fetch queued last goes before "normal".
+    transport_->Send(
+        Post("priority"), milliseconds(3000), [](HttpResult) {}, /*priority=*/true);
+  });
+  HttpResult impatient = expired.get_future().get();
+  EXPECT_EQ(impatient.failure, TransportFailure::kNotSent);
+  EXPECT_NE(impatient.detail.find("no connection to"), std::string::npos) << impatient.detail;
+  EXPECT_EQ(first.get_future().get().failure, TransportFailure::kNone);
+  EXPECT_EQ(normal.get_future().get().failure, TransportFailure::kNone);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(order, (std::vector<std::string>{"first", "priority", "normal"}));
   CloseClient();
 }
 
