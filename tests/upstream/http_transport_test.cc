@@ -27,13 +27,19 @@ class LocalServer {
     // Each kept-alive connection holds a thread: enough of them for the exchanges a test runs.
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     port_ = server_.bind_to_any_port("127.0.0.1");
+  }
+  // Starts serving, once the test has registered its handlers (not before: the serving threads
+  // read them); returns the base URL.
+  std::string Listen() {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i)
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) {
       std::this_thread::sleep_for(milliseconds(2));
+    }
+    return url();
   }
   ~LocalServer() {
     server_.stop();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   httplib::Server& server() { return server_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -91,7 +97,7 @@ TEST_F(HttpTransportTest, PostsTheBodyAndHeadersAndReadsTheReply) {
                          res.set_header("Retry-After", "7");
                          res.set_content(R"({"statusCode":200})", "application/json");
                        });
-  Init(server.url());
+  Init(server.Listen());
   HttpResult result = transport_->SendAndWait(Post(R"({"webhookId":"w1"})"), milliseconds(2000));
   ASSERT_EQ(result.failure, TransportFailure::kNone) << result.detail;
   EXPECT_EQ(result.response.status, 200);
@@ -112,7 +118,7 @@ TEST_F(HttpTransportTest, AReplyOverTheBoundIsRefused) {
                        [](const httplib::Request&, httplib::Response& res) {
                          res.set_content(std::string(10000, 'x'), "application/json");
                        });
-  Init(server.url(), 4096);
+  Init(server.Listen(), 4096);
   HttpResult result = transport_->SendAndWait(Post("{}"), milliseconds(2000));
   EXPECT_EQ(result.failure, TransportFailure::kTooLarge);
   EXPECT_NE(result.detail.find("larger than 4096 bytes"), std::string::npos) << result.detail;
@@ -122,7 +128,7 @@ TEST_F(HttpTransportTest, AReplyOverTheBoundIsRefused) {
 TEST_F(HttpTransportTest, ARefusedConnectionIsNotSent) {
   // A port that was just free: nothing listens there.
   std::string url;
-  { url = LocalServer().url(); }
+  { url = LocalServer().Listen(); }
   Init(url);
   HttpResult result = transport_->SendAndWait(Post("{}"), milliseconds(2000));
   EXPECT_EQ(result.failure, TransportFailure::kNotSent);
@@ -136,7 +142,7 @@ TEST_F(HttpTransportTest, ASlowReplyTimesOutAsSentWithoutReply) {
                          std::this_thread::sleep_for(milliseconds(600));
                          res.set_content("{}", "application/json");
                        });
-  Init(server.url());
+  Init(server.Listen());
   const auto start = std::chrono::steady_clock::now();
   HttpResult result = transport_->SendAndWait(Post("{}"), milliseconds(150));
   EXPECT_EQ(result.failure, TransportFailure::kTimedOut) << result.detail;
@@ -154,7 +160,7 @@ TEST_F(HttpTransportTest, CancelAbortsTheExchangeWithoutCallingBack) {
                          std::this_thread::sleep_for(milliseconds(300));
                          res.set_content("{}", "application/json");
                        });
-  Init(server.url());
+  Init(server.Listen());
   std::atomic<bool> called{false};
   HttpTransport::TransferId id = 0;
   std::promise<void> started;
@@ -186,7 +192,7 @@ TEST_F(HttpTransportTest, ManyExchangesRunAtOnceOnTheOneLoopThread) {
   // httplib listens with a backlog of 5: a burst of more connects than that is dropped or reset
   // by the kernel. Eight connections, each kept alive for five exchanges, do all 40 (and show
   // that exchanges beyond the connection bound wait inside libcurl instead of failing).
-  Init(server.url(), 4096, milliseconds(3000), 8);
+  Init(server.Listen(), 4096, milliseconds(3000), 8);
   constexpr int kCalls = 40;
   std::atomic<int> ok{0};
   std::promise<void> all_done;
@@ -227,7 +233,7 @@ TEST_F(HttpTransportTest, ExchangesBeyondTheConnectionsWaitInLineWithinTheirTime
                          std::this_thread::sleep_for(milliseconds(300));
                          res.set_content("{}", "application/json");
                        });
-  Init(server.url(), 4096, milliseconds(500), /*max_connections=*/1);
+  Init(server.Listen(), 4096, milliseconds(500), /*max_connections=*/1);
   std::promise<HttpResult> expired, normal, first;
   loop_.Post([&] {
     transport_->Send(Post("first"), milliseconds(3000),
