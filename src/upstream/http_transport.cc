@@ -14,7 +14,6 @@
 #include <deque>
 #include <future>
 #include <mutex>
-#include <optional>
 #include <string_view>
 
 #include "common/duration.h"

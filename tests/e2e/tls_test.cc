@@ -2,40 +2,14 @@
 // (GENAUTH_CA_FILE), and an unverifiable certificate fails the call with a message that says so —
 // before anything is sent.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
-#include "emulator/self_signed_cert.h"
+#include "support/https_emulator_test.h"
 #include "support/sidecar_harness.h"
 
 namespace genauth::testing {
 namespace {
 
-namespace fs = std::filesystem;
-
-class TlsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sidecar-tls-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    std::string error;
-    ASSERT_TRUE(emulator::WriteSelfSignedCert(cert(), key(), &error)) << error;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string cert() const { return (dir_ / "cert.pem").string(); }
-  std::string key() const { return (dir_ / "key.pem").string(); }
-
-  HarnessOptions HttpsOptions() const {
-    HarnessOptions options;
-    options.emulator.tls_cert_file = cert();
-    options.emulator.tls_key_file = key();
-    return options;
-  }
-
-  fs::path dir_;
-};
+using TlsTest = HttpsEmulatorTest;
 
 TEST_F(TlsTest, TrustsAPrivateCaFromTheCaFile) {
   SidecarHarness h(HttpsOptions());

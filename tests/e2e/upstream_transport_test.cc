@@ -2,14 +2,12 @@
 // close-delimited past the size bound, cut short), a CONNECT proxy in the path, an IPv6 literal
 // host, and a caller that cancels while its attempt is in flight. Real sidecar, real sockets.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <future>
 #include <thread>
 
-#include "emulator/self_signed_cert.h"
 #include "support/connect_proxy.h"
+#include "support/https_emulator_test.h"
 #include "support/raw_http_server.h"
 #include "support/sidecar_harness.h"
 #include "upstream/error_details.h"
@@ -20,7 +18,6 @@ namespace {
 using genauth::management::v1::TriggerWebhookRequest;
 using genauth::management::v1::TriggerWebhookResponse;
 using std::chrono::milliseconds;
-namespace fs = std::filesystem;
 
 constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 
@@ -168,25 +165,7 @@ TEST(UpstreamTransportTest, AnIpv6LiteralHostWorks) {
 }
 
 // GenAuth over HTTPS through an HTTP CONNECT proxy, as corporate clusters route egress.
-class ProxyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sidecar-proxy-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    std::string error;
-    ASSERT_TRUE(emulator::WriteSelfSignedCert(cert(), key(), &error)) << error;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string cert() const { return (dir_ / "cert.pem").string(); }
-  std::string key() const { return (dir_ / "key.pem").string(); }
-  HarnessOptions HttpsOptions() const {
-    HarnessOptions options;
-    options.emulator.tls_cert_file = cert();
-    options.emulator.tls_key_file = key();
-    return options;
-  }
-  fs::path dir_;
-};
+using ProxyTest = HttpsEmulatorTest;
 
 TEST_F(ProxyTest, CallsGoThroughTheProxyWhoseCredentialsStayOutOfTheLogs) {
   ConnectProxyOptions proxy_options;
