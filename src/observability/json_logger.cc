@@ -15,6 +15,13 @@ JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common
   sink_logger_->set_pattern("%v");
 }
 
+JsonLogger::~JsonLogger() {
+  // The pool's destructor writes what is queued and joins its thread; the async logger holds only a
+  // weak reference to it, so this is the last one.
+  writer_.reset();
+  sink_logger_.reset();
+}
+
 std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level,
                                                size_t queue_lines) {
   auto writer = std::make_shared<spdlog::details::thread_pool>(queue_lines, 1);

@@ -23,6 +23,11 @@ class JsonLogger {
  public:
   // `sink_logger` decides where lines go and the minimum level; `clock` stamps the time field.
   JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock);
+  // Writes the lines still queued, stops the writer thread, then releases the logger here (not on
+  // the writer thread, where the last queued line's reference would otherwise free it).
+  ~JsonLogger();
+  JsonLogger(const JsonLogger&) = delete;
+  JsonLogger& operator=(const JsonLogger&) = delete;
 
   // A logger writing to stdout (flushed per line) at `level`, e.g. "info". Lines go through a
   // bounded queue to a writer thread, so that a full stdout pipe (a stalled log collector) can
@@ -48,8 +53,7 @@ class JsonLogger {
   uint64_t dropped_lines() const;
 
  private:
-  // The queue and writer thread of an asynchronous logger; declared first so that it is destroyed
-  // last, after the logger has handed it its final lines.
+  // The queue and writer thread of an asynchronous logger (null for a synchronous one).
   std::shared_ptr<spdlog::details::thread_pool> writer_;
   std::shared_ptr<spdlog::logger> sink_logger_;
   const common::Clock* clock_;
