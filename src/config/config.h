@@ -60,7 +60,7 @@ struct Config {
   // SIDECAR_MAX_IN_FLIGHT_BYTES: memory charged to those calls (their requests); beyond, refused.
   int64_t max_in_flight_bytes = 32 * 1024 * 1024;
   int64_t max_request_bytes = 4 * 1024 * 1024;  // SIDECAR_MAX_REQUEST_BYTES: one request message
-  int upstream_max_connections = 256;           // SIDECAR_UPSTREAM_MAX_CONNECTIONS: to GenAuth
+  int upstream_max_connections = 64;            // SIDECAR_UPSTREAM_MAX_CONNECTIONS: to GenAuth
   std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE
   std::chrono::milliseconds drain_delay{1000};  // SIDECAR_DRAIN_DELAY: NOT_SERVING, still serving
 

@@ -46,7 +46,7 @@ struct HttpTransportOptions {
   size_t max_reply_bytes = 4 * 1024 * 1024;  // larger replies are refused (memory bound)
   // Connections to GenAuth at most. Over HTTP/1.1 this is also the number of exchanges in flight;
   // more wait in the transport's line (within their timeouts), never inside libcurl.
-  int max_connections = 256;
+  int max_connections = 64;
   // Once GenAuth has answered over HTTP/2: connections at most, each carrying up to 100 streams.
   // The default carries the default SIDECAR_MAX_IN_FLIGHT_CALLS (4096) without waiting in line.
   int max_h2_connections = 48;

@@ -90,7 +90,7 @@ TEST(ConfigTest, DefaultsWithOnlyRequiredSettings) {
   EXPECT_EQ(c.max_in_flight_calls, 4096);
   EXPECT_EQ(c.max_in_flight_bytes, 32 * 1024 * 1024);
   EXPECT_EQ(c.max_request_bytes, 4 * 1024 * 1024);
-  EXPECT_EQ(c.upstream_max_connections, 256);
+  EXPECT_EQ(c.upstream_max_connections, 64);
   EXPECT_EQ(c.proxy, "");
   EXPECT_EQ(c.no_proxy, "");
   EXPECT_EQ(c.shutdown_grace, std::chrono::milliseconds(10000));
@@ -870,7 +870,7 @@ TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
   }
   for (const char* default_text :
        {"https://api.genauth.ai", "x-authing", "zh-CN", "127.0.0.1:50051", "10s", "100ms", "2s",
-        "256", "--help", "127.0.0.1:9464", "0660"}) {
+        "4096", "64", "--help", "127.0.0.1:9464", "0660"}) {
     EXPECT_THAT(usage, HasSubstr(default_text));
   }
   size_t start = 0;
