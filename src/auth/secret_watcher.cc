@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "common/duration.h"
-
+#include "common/thread_name.h"
 namespace genauth::auth {
 namespace {
 
@@ -56,7 +56,10 @@ SecretWatcher::~SecretWatcher() { Stop(); }
 void SecretWatcher::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (poller_.joinable() || stopping_) return;
-  poller_ = std::thread([this] { PollerLoop(); });
+  poller_ = std::thread([this] {
+    common::NameThisThread("genauth-secret");
+    PollerLoop();
+  });
 }
 
 void SecretWatcher::Stop() {

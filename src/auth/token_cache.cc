@@ -6,7 +6,7 @@
 
 #include "auth/jwt_claims.h"
 #include "common/duration.h"
-
+#include "common/thread_name.h"
 namespace genauth::auth {
 namespace {
 
@@ -58,7 +58,10 @@ void TokenCache::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (refresher_.joinable()) return;
   if (options_.prefetch) fetch_wanted_ = true;
-  refresher_ = std::thread([this] { RefresherLoop(); });
+  refresher_ = std::thread([this] {
+    common::NameThisThread("genauth-token");
+    RefresherLoop();
+  });
 }
 
 void TokenCache::Stop() {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/thread_name.h"
 namespace genauth::common {
 namespace {
 
@@ -38,7 +39,10 @@ absl::Status EventLoop::Start() {
   event.events = EPOLLIN;
   event.data.fd = wake_fd_;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) return ErrnoError("epoll_ctl");
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("genauth-loop");
+    Run();
+  });
   return absl::OkStatus();
 }
 

@@ -1,13 +1,13 @@
 // JSON line logger (see json_logger.h).
 #include "observability/json_logger.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <ctime>
 #include <utility>
 
-#include "spdlog/async.h"
-#include "spdlog/async_logger.h"
-#include "spdlog/sinks/stdout_sinks.h"
-
+#include "observability/batched_fd_sink.h"
 namespace genauth::observability {
 
 JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock)
@@ -16,28 +16,38 @@ JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common
 }
 
 JsonLogger::~JsonLogger() {
-  // The pool's destructor writes what is queued and joins its thread; the async logger holds only a
-  // weak reference to it, so this is the last one.
-  writer_.reset();
+  // The logger's reference to the sink goes first, so that this one is the last: the sink's
+  // destructor then writes what is buffered and joins its writer, here.
   sink_logger_.reset();
+  batched_sink_.reset();
 }
 
 std::shared_ptr<JsonLogger> JsonLogger::Stdout(spdlog::level::level_enum level,
-                                               size_t queue_lines) {
-  auto writer = std::make_shared<spdlog::details::thread_pool>(queue_lines, 1);
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "genauth-sidecar", std::make_shared<spdlog::sinks::stdout_sink_mt>(), writer,
-      spdlog::async_overflow_policy::overrun_oldest);
+                                               size_t max_buffered_bytes) {
+  BatchedFdSinkOptions options;
+  options.fd = STDOUT_FILENO;
+  options.max_bytes = max_buffered_bytes;
+  options.wake_bytes = std::min(options.wake_bytes, max_buffered_bytes / 2);
+  auto sink = std::make_shared<BatchedFdSink>(options);
+  auto logger = std::make_shared<spdlog::logger>("genauth-sidecar", sink);
   logger->set_level(level);
-  // Flushed by the writer thread after each line, so that a crash loses only what was queued.
-  logger->flush_on(spdlog::level::trace);
+  // An error (a failed start, above all) is written before the process can exit or crash.
+  logger->flush_on(spdlog::level::err);
   auto json_logger = std::make_shared<JsonLogger>(std::move(logger), common::SystemClock::Get());
-  json_logger->writer_ = std::move(writer);
+  json_logger->batched_sink_ = std::move(sink);
   return json_logger;
 }
 
+void JsonLogger::Flush(std::chrono::milliseconds timeout) const {
+  if (batched_sink_) {
+    batched_sink_->WaitUntilWritten(timeout);
+  } else {
+    sink_logger_->flush();
+  }
+}
+
 uint64_t JsonLogger::dropped_lines() const {
-  return writer_ ? static_cast<uint64_t>(writer_->overrun_counter()) : 0;
+  return batched_sink_ ? batched_sink_->dropped_lines() : 0;
 }
 
 bool JsonLogger::Enabled(spdlog::level::level_enum level) const {

@@ -6,6 +6,7 @@
 // Callers must never pass a secret or token in `fields`: nothing here can tell one from a string.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 
@@ -13,29 +14,26 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/logger.h"
 
-namespace spdlog::details {
-class thread_pool;
-}  // namespace spdlog::details
-
 namespace genauth::observability {
+
+class BatchedFdSink;
 
 class JsonLogger {
  public:
   // `sink_logger` decides where lines go and the minimum level; `clock` stamps the time field.
   JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock);
-  // Writes the lines still queued, stops the writer thread, then releases the logger here (not on
-  // the writer thread, where the last queued line's reference would otherwise free it).
+  // Writes the lines still queued (batched_fd_sink.h) and stops the writer thread.
   ~JsonLogger();
   JsonLogger(const JsonLogger&) = delete;
   JsonLogger& operator=(const JsonLogger&) = delete;
 
-  // A logger writing to stdout (flushed per line) at `level`, e.g. "info". Lines go through a
-  // bounded queue to a writer thread, so that a full stdout pipe (a stalled log collector) can
-  // never block the thread that logs — the event loop above all. When the queue is full the oldest
-  // line is dropped and counted (dropped_lines()). Lines still queued are written when the last
-  // reference to the logger goes away.
+  // A logger writing to stdout at `level`, e.g. "info". Lines go through a bounded buffer to a
+  // writer thread that writes them in batches (at most ~50 ms late; error lines at once), so that
+  // a full stdout pipe (a stalled log collector) can never block the thread that logs — the event
+  // loop above all. Lines beyond `max_buffered_bytes` are dropped and counted (dropped_lines()).
+  // Lines still buffered are written when the last reference to the logger goes away.
   static std::shared_ptr<JsonLogger> Stdout(spdlog::level::level_enum level,
-                                            size_t queue_lines = 8192);
+                                            size_t max_buffered_bytes = 1024 * 1024);
 
   bool Enabled(spdlog::level::level_enum level) const;
 
@@ -49,12 +47,16 @@ class JsonLogger {
 
   spdlog::logger& sink() const { return *sink_logger_; }
 
+  // Waits (at most `timeout`) until the lines logged so far are written: before the process exits
+  // while something else still holds the logger.
+  void Flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) const;
+
   // Lines dropped because the writer could not keep up (0 for a logger without a queue).
   uint64_t dropped_lines() const;
 
  private:
-  // The queue and writer thread of an asynchronous logger (null for a synchronous one).
-  std::shared_ptr<spdlog::details::thread_pool> writer_;
+  // The batching writer behind Stdout() (null for a logger given its own sinks).
+  std::shared_ptr<BatchedFdSink> batched_sink_;
   std::shared_ptr<spdlog::logger> sink_logger_;
   const common::Clock* clock_;
 };

@@ -190,7 +190,7 @@ TEST(StdoutLoggerTest, AFullStdoutPipeDropsLinesInsteadOfBlocking) {
   const int saved_stdout = dup(STDOUT_FILENO);
   ASSERT_GE(saved_stdout, 0);
   ASSERT_GE(dup2(pipe_fds[1], STDOUT_FILENO), 0);  // a pipe nobody reads (yet): it fills up
-  auto logger = JsonLogger::Stdout(spdlog::level::info, /*queue_lines=*/64);
+  auto logger = JsonLogger::Stdout(spdlog::level::info, /*max_buffered_bytes=*/64 * 1024);
   const auto start = std::chrono::steady_clock::now();
   const std::string padding(512, 'x');  // 20000 lines of ~600 bytes: far past a pipe's 64 KiB
   for (int i = 0; i < 20000; ++i) logger->Info("line", {{"i", i}, {"padding", padding}});
