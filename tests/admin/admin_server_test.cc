@@ -247,9 +247,11 @@ TEST_F(AdminServerTest, BeyondTheLimitTheOldestIdleConnectionIsEvicted) {
     EXPECT_EQ(TimedHealthz(&took), 200);
     EXPECT_LT(took, milliseconds(300));
   }
-  // 12 idle ones made room for the later ones and one for the first probe; each probe's slot is
-  // free again once it is answered, so the next probes evict nothing.
-  EXPECT_EQ(Dropped("evicted"), 13u);
+  // 12 idle ones made room for the later ones and one for the first probe. A probe's slot is
+  // free again once the server has seen its close; a later probe that comes before that evicts
+  // one more idle connection (never the lingering probe: idle ones go first).
+  EXPECT_GE(Dropped("evicted"), 13u);
+  EXPECT_LE(Dropped("evicted"), 15u);
   // The oldest idle connection was closed by the server.
   EXPECT_TRUE(AwaitClose(idle.front().get(), milliseconds(500)));
 }
