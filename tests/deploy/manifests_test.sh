@@ -5,7 +5,8 @@
 #   - validate.js checks every rendered object against the Kubernetes schemas (npm
 #     kubernetes-models, installed into tests/deploy/node_modules by `npm ci` when missing), refuses
 #     unknown fields, and checks what the deployment promises (native sidecar, probes, resources,
-#     securityContext, secret file, loopback/unix listen, egress policy).
+#     securityContext, secret file, loopback/unix listen, egress policy, admin ingress policy);
+#   - each of four broken variants of the admin ingress policy is refused by validate.js.
 # No cluster; no network but the npm registry on first run. Closing line: "N passed, N failed".
 set -uo pipefail
 
@@ -77,4 +78,35 @@ for file in "${RENDERED[@]}" "$ROOT/deploy/k8s/secret.example.yaml"; do
     fail "schemas and checks: $(basename "$file")"
   fi
 done
+
+# The admin ingress checks catch what they are for: each mutation of the loopback render (policy
+# gone, open to every source, an extra port, a namespace-wide peer) must be refused.
+LOOPBACK="$WORK/loopback.yaml"
+if [ -f "$LOOPBACK" ]; then
+  for mutation in no-policy open-source grpc-port namespace-only; do
+    (cd "$HERE" && node - "$LOOPBACK" "$mutation" >"$WORK/mutated-$mutation.yaml") <<'JS'
+const fs = require('fs');
+const YAML = require('yaml');
+const [file, mutation] = process.argv.slice(2);
+const objects = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+const policy = objects.find((o) => o.metadata?.name === 'example-app-admin-ingress');
+const rule = policy.spec.ingress[0];
+if (mutation === 'no-policy') objects.splice(objects.indexOf(policy), 1);
+if (mutation === 'open-source') delete rule.from;
+if (mutation === 'grpc-port') rule.ports.push({protocol: 'TCP', port: 50051});
+if (mutation === 'namespace-only') delete rule.from[0].podSelector;
+process.stdout.write(objects.map((o) => YAML.stringify(o)).join('---\n'));
+JS
+    if node "$HERE/validate.js" "$WORK/mutated-$mutation.yaml" >"$WORK/mutated-$mutation.log"; then
+      fail "admin ingress check refuses the mutation $mutation"
+    elif grep -q 'problem: .*\(ingress\|admin\)' "$WORK/mutated-$mutation.log"; then
+      pass "admin ingress check refuses the mutation $mutation"
+    else
+      cat "$WORK/mutated-$mutation.log"
+      fail "admin ingress check refuses the mutation $mutation (for another reason)"
+    fi
+  done
+else
+  fail "no loopback render to mutate"
+fi
 finish

@@ -9,7 +9,8 @@
 // 3. What deploy/k8s promises for genauth-sidecar (see README "Deploy on Kubernetes"): a native
 //    sidecar with probes, resources and a locked-down securityContext; the secret from a Secret
 //    mounted as a directory; config from a ConfigMap of the same render; gRPC on loopback or a
-//    unix socket in a shared emptyDir; an egress NetworkPolicy selecting the pod.
+//    unix socket in a shared emptyDir; an egress NetworkPolicy selecting the pod; an ingress one
+//    admitting only the admin port, only from labelled pods of labelled namespaces.
 // Prints one line per file and per problem; exits 1 when any problem was found.
 'use strict';
 const fs = require('fs');
@@ -172,6 +173,47 @@ function checkSidecarPod(deploy, byKind, where) {
     .every(([k, v]) => labels[k] === v);
   if (!byKind('NetworkPolicy').some((np) => selects(np) && np.spec.policyTypes?.includes('Egress'))) {
     problem(where, 'no egress NetworkPolicy selects the pod');
+  }
+
+  // Ingress: the admin endpoint listens beyond loopback (for the kubelet and Prometheus), so a
+  // NetworkPolicy selecting the pod must admit the admin port only, and only from selected pods of
+  // selected namespaces: no rule open to every source, every port, an address block or the gRPC
+  // port. (The kubelet's probes come from the node, which NetworkPolicy always admits.)
+  const adminListen = env.SIDECAR_ADMIN_LISTEN || '127.0.0.1:9464';
+  const adminPortNumber = Number(adminListen.slice(adminListen.lastIndexOf(':') + 1));
+  const adminPort = (sidecar.ports || []).find((p) => p.name === 'admin');
+  if (adminListen !== 'off' && !isLoopbackListen(adminListen)) {
+    if (adminPort?.containerPort !== adminPortNumber) {
+      problem(at, `no container port named admin is ${adminPortNumber} (SIDECAR_ADMIN_LISTEN)`);
+    }
+    const ingress = byKind('NetworkPolicy')
+      .filter((np) => selects(np) && np.spec.policyTypes?.includes('Ingress'));
+    if (ingress.length === 0) {
+      problem(where, `the admin endpoint listens on ${adminListen} and no ingress NetworkPolicy ` +
+                     'selects the pod');
+    }
+    const hasLabels = (selector) => Object.keys(selector?.matchLabels || {}).length > 0 ||
+                                    (selector?.matchExpressions || []).length > 0;
+    for (const np of ingress) {
+      const npAt = `${where} NetworkPolicy/${np.metadata.name}`;
+      (np.spec.ingress || []).forEach((rule, i) => {
+        const r = `${npAt} ingress[${i}]`;
+        if (!rule.from || rule.from.length === 0) problem(r, 'admits every source (no from)');
+        for (const peer of rule.from || []) {
+          if (peer.ipBlock) problem(r, `admits the address block ${peer.ipBlock.cidr}`);
+          if (!peer.ipBlock && (!hasLabels(peer.namespaceSelector) || !hasLabels(peer.podSelector))) {
+            problem(r, 'a peer without both a namespace and a pod label selector admits too much');
+          }
+        }
+        if (!rule.ports || rule.ports.length === 0) problem(r, 'admits every port (no ports)');
+        for (const p of rule.ports || []) {
+          if (p.port !== 'admin' && p.port !== adminPortNumber) {
+            problem(r, `admits port ${p.port}, which is not the admin port`);
+          }
+          if (p.endPort !== undefined) problem(r, 'admits a port range');
+        }
+      });
+    }
   }
 }
 
