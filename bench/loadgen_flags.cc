@@ -56,6 +56,7 @@ Output:
   --progress-interval D      print a progress line to stderr this often (off)
   --max-error-rate X         exit 1 when (failed + dropped) / scheduled exceeds X (1 = never)
   --help                     this text
+  --version                  print the version and exit
 
 Status counts are by gRPC code name in sidecar mode; in direct mode by HTTP status ("200"), with
 GenAuth's envelope statusCode when it is not 200 ("http 200 / genauth 404"), or "error: <what>"
@@ -144,6 +145,10 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
     }
     if (name == "--help" || name == "-h") {
       flags->help = true;
+      return "";
+    }
+    if (name == "--version") {
+      flags->version = true;
       return "";
     }
     if (name == "--unique-payloads" && !has_value) {  // the one bare flag

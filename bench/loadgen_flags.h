@@ -29,6 +29,7 @@ struct LoadgenFlags {
   std::string label;
   double max_error_rate = 1.0;  // exit 1 above it; 1 = never
   bool help = false;
+  bool version = false;  // --version: print the version and exit
 };
 
 // Parses argv (without the program name). `env_secret` is GENAUTH_ACCESS_KEY_SECRET's value, if

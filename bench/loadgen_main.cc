@@ -16,6 +16,7 @@
 #include "process_sampler.h"
 #include "rest_driver.h"
 #include "result_json.h"
+#include "sidecar_version.h"
 #include "workload.h"
 
 namespace {
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   const std::string error =
       bench::ParseLoadgenFlags(std::vector<std::string>(argv + 1, argv + argc),
                                std::getenv("GENAUTH_ACCESS_KEY_SECRET"), &flags);
+  if (flags.version) {
+    std::fputs(genauth::VersionLine("genauth-loadgen").c_str(), stdout);
+    return 0;
+  }
   if (flags.help) {
     std::fputs(bench::LoadgenUsage(), stdout);
     return 0;

@@ -3,19 +3,41 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/core_dumps.h"
 #include "common/random.h"
+#include "common/secret_memory.h"
 #include "config/config.h"
 #include "observability/json_logger.h"
 #include "server/sidecar_server.h"
+#include "sidecar_version.h"
 
 namespace {
 
-constexpr char kSdkVersion[] = "genauth-sidecar:0.1.0";
+const std::string kSdkVersion = std::string("genauth-sidecar:") + genauth::kVersion;
+
+// Overwrites the value of `name` in the process's initial environment block, where execve put it
+// and where /proc/PID/environ reads it from, then drops the variable. The sidecar starts no child
+// process and reads the variable only through the ConfigSource copy, so nothing needs it after
+// parsing.
+void WipeEnvironmentValue(char** envp, const std::string& name) {
+  const std::string prefix = name + "=";
+  for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+    if (std::strncmp(*entry, prefix.c_str(), prefix.size()) == 0) {
+      char* value = *entry + prefix.size();
+      explicit_bzero(value, std::strlen(value));
+    }
+  }
+  unsetenv(name.c_str());
+}
 
 // Each layer gets its own small options struct; this is the only place that sees all of Config.
 genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Config& c) {
@@ -64,8 +86,17 @@ genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Confi
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
-  auto parsed =
-      genauth::config::ParseConfig(genauth::config::ProcessConfigSource(argc, argv, envp));
+  // First, before the secret is read: a crash from here on must not write it to a core file.
+  const absl::Status no_core_dumps = genauth::common::DisableCoreDumps();
+
+  genauth::config::ConfigSource source = genauth::config::ProcessConfigSource(argc, argv, envp);
+  auto parsed = genauth::config::ParseConfig(source);
+  genauth::config::WipeSecrets(source);
+  WipeEnvironmentValue(envp, "GENAUTH_ACCESS_KEY_SECRET");
+  if (parsed.version_requested) {
+    std::cout << genauth::VersionLine("genauth-sidecar");
+    return 0;
+  }
   if (parsed.help_requested) {
     std::cout << genauth::config::Usage();
     return 0;
@@ -96,8 +127,19 @@ int main(int argc, char** argv, char** envp) {
 
   auto logger = genauth::observability::JsonLogger::Stdout(
       genauth::observability::ParseLogLevel(config.log_level));
+  if (!no_core_dumps.ok()) {
+    // Not fatal: the sidecar works without it, and a seccomp profile may forbid prctl.
+    logger->Warn("core dumps could not be turned off; a crash dump may hold the access key secret",
+                 {{"error", std::string(no_core_dumps.message())}});
+  }
+  for (const std::string& warning : parsed.warnings) {
+    logger->Warn("configuration warning", {{"warning", warning}});
+  }
   genauth::common::SystemRandom random;
-  auto server = genauth::server::SidecarServer::Start(ServerOptions(config), logger,
+  genauth::server::SidecarServerOptions options = ServerOptions(config);
+  // From here the server's Credentials hold the one copy of the secret.
+  genauth::common::WipeString(parsed.config->access_key_secret);
+  auto server = genauth::server::SidecarServer::Start(std::move(options), logger,
                                                       genauth::common::SystemClock::Get(), &random);
   if (!server.ok()) {
     logger->Error("sidecar failed to start", {{"error", std::string(server.status().message())}});

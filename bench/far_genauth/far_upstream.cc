@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "replies.h"
+#include "sidecar_version.h"
 
 namespace {
 
@@ -58,6 +59,7 @@ A benchmark stand-in for a far-away GenAuth (not an emulator): HTTPS on 127.0.0.
                         and most load balancers)
   --max-connections N   open connections at most; more are closed at accept (20000, and below
                         the open-file limit)
+  --help, --version     print this text, or the version, and exit
 Counters (JSON, one line) go to stdout on SIGTERM/SIGINT.
 )";
 
@@ -664,11 +666,15 @@ ssize_t Server::ReadReply(nghttp2_session*, int32_t, uint8_t* buf, size_t length
 }
 
 // Flags: "--name value" or "--name=value"; returns "" or the first problem.
-std::string ParseOptions(int argc, char** argv, Options* o, bool* help) {
+std::string ParseOptions(int argc, char** argv, Options* o, bool* help, bool* version) {
   for (int i = 1; i < argc; ++i) {
     std::string name = argv[i], value;
     if (name == "--help" || name == "-h") {
       *help = true;
+      return "";
+    }
+    if (name == "--version") {
+      *version = true;
       return "";
     }
     if (const size_t eq = name.find('='); eq != std::string::npos) {
@@ -714,7 +720,12 @@ std::string ParseOptions(int argc, char** argv, Options* o, bool* help) {
 int main(int argc, char** argv) {
   Options options;
   bool help = false;
-  const std::string error = ParseOptions(argc, argv, &options, &help);
+  bool version = false;
+  const std::string error = ParseOptions(argc, argv, &options, &help, &version);
+  if (version) {
+    std::fputs(genauth::VersionLine("genauth-far-upstream").c_str(), stdout);
+    return 0;
+  }
   if (help) {
     std::fputs(kUsage, stdout);
     return 0;

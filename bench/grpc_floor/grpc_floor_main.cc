@@ -6,6 +6,7 @@
 
 #include "emulator/process_lifecycle.h"
 #include "grpc_floor/floor_server.h"
+#include "sidecar_version.h"
 
 namespace {
 
@@ -27,15 +28,21 @@ ListWebhooks at once with a fixed reply, parsing nothing beyond what gRPC does.
   --health-reflection on|off
                            also run gRPC's default health service and server reflection, as the
                            sidecar does (off)
+  --help, --version        print this text, or the version, and exit
 )";
 
 // Flags: "--name value" or "--name=value"; returns "" or the first problem.
-std::string ParseFlags(int argc, char** argv, FloorOptions* o, std::string* port_file, bool* help) {
+std::string ParseFlags(int argc, char** argv, FloorOptions* o, std::string* port_file, bool* help,
+                       bool* version) {
   using genauth::emulator::ParseInteger;
   for (int i = 1; i < argc; ++i) {
     std::string name = argv[i], value;
     if (name == "--help" || name == "-h") {
       *help = true;
+      return "";
+    }
+    if (name == "--version") {
+      *version = true;
       return "";
     }
     if (const size_t eq = name.find('='); eq != std::string::npos) {
@@ -71,10 +78,15 @@ int main(int argc, char** argv) {
   FloorOptions options;
   std::string port_file;
   bool help = false;
-  if (const std::string error = ParseFlags(argc, argv, &options, &port_file, &help);
+  bool version = false;
+  if (const std::string error = ParseFlags(argc, argv, &options, &port_file, &help, &version);
       !error.empty()) {
     std::fprintf(stderr, "genauth-grpc-floor: %s (see --help)\n", error.c_str());
     return 2;
+  }
+  if (version) {
+    std::fputs(genauth::VersionLine("genauth-grpc-floor").c_str(), stdout);
+    return 0;
   }
   if (help) {
     std::fputs(kUsage, stdout);

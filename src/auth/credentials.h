@@ -1,7 +1,9 @@
 // The access key the sidecar authenticates with: a fixed key id and a secret that may change
 // while the sidecar runs (secret rotation, see secret_watcher.h). One instance is shared by the
 // token fetcher and the request signer, which read the secret each time they use it, so a
-// rotation takes effect at their next fetch or signature. Holds the secret; never logs it.
+// rotation takes effect at their next fetch or signature. Holds the secret; never logs it. Each
+// secret lives in one buffer, wiped once nothing uses it any more: after a rotation, when the
+// last fetch or signature that took it is done; at the end, when the Credentials go.
 // Thread-safe.
 #pragma once
 
@@ -24,7 +26,8 @@ class Credentials {
   // so one fetch or signature uses one secret throughout.
   std::shared_ptr<const std::string> secret() const;
 
-  // Switches to a new secret for every later use.
+  // Switches to a new secret for every later use. `access_key_secret`'s bytes are moved into the
+  // wiped buffer (its leftovers wiped too); pass a copy the caller has no further use for.
   void SetSecret(std::string access_key_secret);
 
  private:

@@ -89,26 +89,36 @@ common::TimePoint SecretWatcher::RunDuePoll() {
 }
 
 SecretWatcher::PollResult SecretWatcher::PollLocked() {
-  std::optional<std::string> content = read_file_(options_.path);
-  if (!content) {
-    Fail("unreadable", unreadable_, "cannot read the file", "");
+  absl::StatusOr<std::string> content = read_file_(options_.path);
+  if (!content.ok()) {
+    Fail("unreadable", unreadable_, std::string(content.status().message()), "");
     return PollResult::kFailed;
   }
-  absl::StatusOr<std::string> secret = SecretFromFileContent(*content);
+  const PollResult result = Examine(*content);
+  common::WipeString(*content);
+  return result;
+}
+
+SecretWatcher::PollResult SecretWatcher::Examine(const std::string& content) {
+  absl::StatusOr<std::string> secret = SecretFromFileContent(content);
   if (!secret.ok()) {
-    Fail("invalid", invalid_, std::string(secret.status().message()), *content);
+    Fail("invalid", invalid_, std::string(secret.status().message()), content);
     return PollResult::kFailed;
   }
-  if (*secret == secret_in_use_) {
-    last_failure_key_.clear();  // back to a good state: a later failure is news again
+  if (*secret == secret_in_use_.value()) {
+    common::WipeString(*secret);
+    last_failure_key_.Replace({});  // back to a good state: a later failure is news again
     return PollResult::kUnchanged;
   }
   if (absl::Status applied = apply_(*secret); !applied.ok()) {
     Fail("rejected", rejected_, std::string(applied.message()), *secret);
+    common::WipeString(*secret);
     return PollResult::kFailed;
   }
-  secret_in_use_ = *std::move(secret);
-  last_failure_key_.clear();
+  // The old secret is wiped here; the applier made its own copy (Credentials keeps it in a string
+  // wiped when the last fetch or signature using it is done).
+  secret_in_use_.Replace(*std::move(secret));
+  last_failure_key_.Replace({});
   rotations_->Increment();
   if (logger_ != nullptr) {
     logger_->Info("access key secret rotated", {{"file", options_.path}});
@@ -120,8 +130,8 @@ void SecretWatcher::Fail(std::string_view reason, observability::Counter* counte
                          const std::string& error, const std::string& content) {
   counter->Increment();
   // The key holds the content only to tell one bad secret from the next; it is never logged.
-  std::string key = std::string(reason) + '\n' + error + '\n' + content;
-  if (key == last_failure_key_ || logger_ == nullptr) return;
+  common::SecretString key(std::string(reason) + '\n' + error + '\n' + content);
+  if (key.value() == last_failure_key_.value() || logger_ == nullptr) return;
   last_failure_key_ = std::move(key);
   logger_->Warn("access key secret rotation failed; the previous secret stays in use",
                 {{"file", options_.path},

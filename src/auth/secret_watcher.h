@@ -10,6 +10,9 @@
 // a warning is logged (never the secret), genauth_secret_rotation_failures_total{reason} counts
 // it, and the next poll tries again. genauth_secret_rotations_total counts secrets put into use.
 //
+// Every copy of a secret the watcher holds (the one in use, what a poll read) is wiped when it is
+// replaced or dropped (common/secret_memory.h).
+//
 // File reading and time are injected: tests drive RunDuePoll() on a FakeClock with a fake reader,
 // without the thread. Thread-safe; polls never overlap.
 #pragma once
@@ -25,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/secret_memory.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
 
@@ -42,8 +46,10 @@ absl::StatusOr<std::string> SecretFromFileContent(std::string_view content);
 
 class SecretWatcher {
  public:
-  // The whole content of a file, or nullopt when it cannot be read.
-  using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+  // The whole content of a file, or why it cannot be used (the message is logged: it must never
+  // contain the content). The sidecar's reads it with common::ReadSecretFile (size-bounded, regular
+  // files only). The watcher wipes the content once the poll is over.
+  using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
   // Puts a new secret into use; an error leaves the old one in use.
   using Applier = std::function<absl::Status(const std::string& secret)>;
 
@@ -71,6 +77,8 @@ class SecretWatcher {
 
  private:
   PollResult PollLocked();
+  // One poll's work on `content` (the file as read), which PollLocked wipes afterwards.
+  PollResult Examine(const std::string& content);
   // Counts a failed poll and logs it, once for the same failure with the same file content.
   void Fail(std::string_view reason, observability::Counter* counter, const std::string& error,
             const std::string& content);
@@ -86,9 +94,9 @@ class SecretWatcher {
   observability::Counter* const invalid_;
   observability::Counter* const rejected_;
 
-  std::mutex poll_mu_;            // held for a whole poll, so polls never overlap
-  std::string secret_in_use_;     // guarded by poll_mu_
-  std::string last_failure_key_;  // guarded by poll_mu_; the failure logged last (never logged)
+  std::mutex poll_mu_;                     // held for a whole poll, so polls never overlap
+  common::SecretString secret_in_use_;     // guarded by poll_mu_
+  common::SecretString last_failure_key_;  // guarded by poll_mu_; the failure logged last
 
   std::mutex mu_;
   std::condition_variable stop_cv_;

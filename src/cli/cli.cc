@@ -19,6 +19,7 @@
 #include "cli/unary_call.h"
 #include "common/duration.h"
 #include "genauth/management/v1/webhook.pb.h"
+#include "sidecar_version.h"
 
 namespace genauth::cli {
 namespace {
@@ -60,6 +61,7 @@ const std::vector<OptionSpec>& GlobalOptionSpecs() {
       {"timeout", "DUR", "deadline of the call, e.g. 250ms, 5s, 1m (default 10s)"},
       {"json", "", "print call errors as one JSON object on stdout, not text on stderr"},
       {"wait", "", "wait for the server to come up (until the deadline), not fail fast"},
+      {"version", "", "print the version and exit"},
       kHelpOption,
   };
   return *specs;
@@ -377,6 +379,10 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& environme
   }
   ParseOutcome global = ParseOptions(args, GlobalOptionSpecs(), /*stop_at_positional=*/true);
   if (!global.error.empty()) return UsageError(err, "", global.error);
+  if (global.options.Has("version")) {
+    out << VersionLine(kProgram);
+    return kExitOk;
+  }
   if (global.options.Has("help")) {
     out << Usage();
     return kExitOk;

@@ -13,6 +13,7 @@
 
 #include "common/duration.h"
 #include "common/file_reader.h"
+#include "common/secret_memory.h"
 
 namespace genauth::config {
 namespace {
@@ -77,8 +78,8 @@ constexpr std::string_view kBreakerOpenTime = "SIDECAR_BREAKER_OPEN_TIME";
 
 enum class Kind {
   kText,    // echoed in errors
-  kBool,    // a bare flag means true
-  kSecret,  // never echoed in errors
+  kBool,    // a bare flag means true; `--flag false` and `--flag=false` both work
+  kSecret,  // never echoed in errors; environment only, its flag is refused (see ReadFlags)
 };
 
 // Exact and short, in a unit ParseDuration accepts: 10s, 1500ms, 2m.
@@ -121,9 +122,13 @@ const Setting kSettings[] = {
     {kAccessKeyId, Kind::kText, [](const Config&) { return std::string("(required)"); },
      "Access key ID."},
     {kAccessKeySecret, Kind::kSecret, [](const Config&) { return std::string("(one required)"); },
-     "Access key secret. Set exactly one of this and GENAUTH_ACCESS_KEY_SECRET_FILE."},
+     "Access key secret. Set exactly one of this and GENAUTH_ACCESS_KEY_SECRET_FILE (preferred: "
+     "a file can be rotated without a restart). Environment only: its flag is refused, since "
+     "every process can read another's command line (ps, /proc/PID/cmdline)."},
     {kAccessKeySecretFile, Kind::kText, [](const Config&) { return std::string("(one required)"); },
-     "File holding the access key secret; trailing whitespace and newlines are ignored."},
+     "File holding the access key secret (a regular file of at most 64 KiB); trailing whitespace "
+     "and newlines are ignored. A warning is logged when every user may read it (mode 0644, the "
+     "kubelet's default for a Secret volume: set defaultMode: 0400)."},
     {kTenantId, Kind::kText, [](const Config&) { return std::string("(none)"); },
      "Tenant ID, sent to GenAuth only when set."},
     {kHeaderPrefix, Kind::kText, [](const Config& c) { return c.header_prefix; },
@@ -154,7 +159,8 @@ const Setting kSettings[] = {
      "Admin HTTP endpoint (/metrics, /healthz, /readyz): host:port (IPv4, localhost or [IPv6]; "
      "port 0 picks one), or off."},
     {kLogLevel, Kind::kText, [](const Config& c) { return c.log_level; },
-     "trace, debug, info, warn, error or off."},
+     "trace, debug, info, warn, error or off (warning is read as warn, the spelling log lines "
+     "use)."},
     {kDefaultTimeout, Kind::kText, [](const Config& c) { return FormatMillis(c.default_timeout); },
      "Deadline of a call whose caller set none (over 0, at most 1h)."},
     {kAttemptTimeout, Kind::kText, [](const Config& c) { return FormatMillis(c.attempt_timeout); },
@@ -245,9 +251,12 @@ const RemovedSetting* FindRemovedByFlag(std::string_view flag) {
 
 bool IsHelpFlag(std::string_view arg) { return arg == "--help" || arg == "-h"; }
 
+bool IsVersionFlag(std::string_view arg) { return arg == "--version"; }
+
 // True when `arg` is itself a recognised flag, so it cannot be the value of the flag before it.
 bool IsKnownFlag(std::string_view arg) {
-  return IsHelpFlag(arg) || FindByFlag(arg.substr(0, arg.find('='))) != nullptr;
+  return IsHelpFlag(arg) || IsVersionFlag(arg) ||
+         FindByFlag(arg.substr(0, arg.find('='))) != nullptr;
 }
 
 // Whether `next` is the value of `setting`'s flag given as `--flag value`. Something that looks
@@ -331,21 +340,19 @@ class Parser {
 
   void ReadFlags() {
     const std::vector<std::string>& args = source_.args;
-    std::string previous_bare_bool;  // its flag name, for a hint when "false" follows it
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& arg = args[i];
-      std::string bare_bool = std::exchange(previous_bare_bool, "");
       if (IsHelpFlag(arg)) {
         result_.help_requested = true;
         continue;
       }
+      if (IsVersionFlag(arg)) {
+        result_.version_requested = true;
+        continue;
+      }
       if (arg.empty() || arg[0] != '-') {
-        std::string error = "unexpected argument " + Quote(arg) +
-                            ": settings are given as --name=value or --name value";
-        if (!bare_bool.empty() && ParseBool(arg)) {
-          error += "; a bare " + bare_bool + " means true, write " + bare_bool + "=" + arg;
-        }
-        Error(error);
+        Error("unexpected argument " + Quote(arg) +
+              ": settings are given as --name=value or --name value");
         continue;
       }
       size_t eq = arg.find('=');
@@ -364,13 +371,18 @@ class Parser {
         if (eq == std::string::npos && i + 1 < args.size() && !IsKnownFlag(args[i + 1])) ++i;
         continue;
       }
+      if (setting->kind == Kind::kSecret) {
+        RefuseSecretFlag(name, *setting, eq == std::string::npos ? &i : nullptr);
+        continue;
+      }
       std::string value;
       if (eq != std::string::npos) {
         value = arg.substr(eq + 1);
       } else if (setting->kind == Kind::kBool) {
-        // A bare boolean never takes the next argument, so "--x false" is an error, not true.
-        value = "true";
-        previous_bare_bool = name;
+        // `--flag false` as well as `--flag=false`: the next argument is the flag's value when it
+        // is a boolean word; otherwise (another flag, or nothing) the flag alone means true.
+        // Positional arguments mean nothing here, so a boolean word can be nothing else.
+        value = i + 1 < args.size() && ParseBool(args[i + 1]) ? args[++i] : "true";
       } else if (i + 1 < args.size() && TakesAsValue(*setting, args[i + 1])) {
         value = args[++i];
       } else {
@@ -381,6 +393,10 @@ class Parser {
       raw_[setting->env] = RawValue{std::move(value), true};
     }
   }
+
+  // Whether the secret's flag was given (and refused): then "the secret is required" would only
+  // repeat the refusal.
+  bool secret_flag_refused() const { return secret_flag_refused_; }
 
   // The value of a setting, or nullopt when unset. An empty value counts as unset, whether it
   // comes from the environment (Kubernetes and templating tools often render unset values as "")
@@ -420,10 +436,48 @@ class Parser {
     return source_.read_file(path);
   }
 
+  absl::StatusOr<common::SecretFileContent> ReadSecretFile(const std::string& path) const {
+    if (!source_.read_secret_file) return absl::FailedPreconditionError("cannot read the file");
+    return source_.read_secret_file(path);
+  }
+
+  void Warning(std::string message) { result_.warnings.push_back(std::move(message)); }
+
+  // Secret values are copied in here from the source; they go with the parser.
+  ~Parser() {
+    for (auto& [env, raw] : raw_) {
+      const Setting* setting = FindByEnv(env);
+      if (setting != nullptr && setting->kind == Kind::kSecret) common::WipeString(raw.text);
+    }
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
  private:
+  // A secret on the command line is readable by every process (ps, /proc/PID/cmdline) for as long
+  // as the sidecar runs, and a secret there is hard to rotate: the flag is refused. Its value is
+  // consumed (the next argument when `next_index` is set and it is not a known flag) so that it is
+  // never echoed as an unexpected argument, and never named in the error.
+  void RefuseSecretFlag(const std::string& name, const Setting& setting, size_t* next_index) {
+    const std::vector<std::string>& args = source_.args;
+    if (next_index != nullptr && *next_index + 1 < args.size() &&
+        TakesAsValue(setting, args[*next_index + 1])) {
+      ++*next_index;
+    }
+    secret_flag_refused_ = true;
+    Error(name +
+          " is not accepted (value not shown): a secret on the command line is visible to "
+          "every process on the machine (ps, /proc/PID/cmdline). Put the secret in a file "
+          "and set " +
+          std::string(kAccessKeySecretFile) + "=/path/to/file (or " +
+          FlagName(kAccessKeySecretFile) + " /path/to/file), or set the environment variable " +
+          std::string(setting.env));
+  }
+
   const ConfigSource& source_;
   ParseResult& result_;
   std::map<std::string_view, RawValue, std::less<>> raw_;
+  bool secret_flag_refused_ = false;
 };
 
 std::optional<int64_t> ParseInt(std::string_view text) {
@@ -715,6 +769,7 @@ void ParseAccessKey(Parser& p, Config& config) {
     return;
   }
   if (!secret && !file) {
+    if (p.secret_flag_refused()) return;
     p.Error("the access key secret is required: set " + std::string(kAccessKeySecret) + " or " +
             std::string(kAccessKeySecretFile) + " (exactly one)");
     return;
@@ -731,12 +786,17 @@ void ParseAccessKey(Parser& p, Config& config) {
     config.access_key_secret = std::string(value);
     return;
   }
-  std::optional<std::string> content = p.ReadFile(file->text);
-  if (!content) {
-    p.Error(kAccessKeySecretFile, *file, "cannot read the file");
+  absl::StatusOr<common::SecretFileContent> read = p.ReadSecretFile(file->text);
+  if (!read.ok()) {
+    p.Error(kAccessKeySecretFile, *file, std::string(read.status().message()));
     return;
   }
-  std::string_view value = TrimTrailingSpace(*content);
+  // Wiped on every way out: the file's content is the secret (plus a newline).
+  struct Wipe {
+    std::string& content;
+    ~Wipe() { common::WipeString(content); }
+  } wipe{read->content};
+  std::string_view value = TrimTrailingSpace(read->content);
   if (value.empty()) {
     p.Error(kAccessKeySecretFile, *file, "the file is empty; expected the access key secret");
     return;
@@ -746,6 +806,10 @@ void ParseAccessKey(Parser& p, Config& config) {
             "the file has whitespace or control characters before its end (content not shown); "
             "expected the access key secret alone");
     return;
+  }
+  if (auto warning =
+          common::SecretFileWarning(p.Describe(kAccessKeySecretFile, *file), read->mode)) {
+    p.Warning(*std::move(warning));
   }
   config.access_key_secret = std::string(value);
   config.access_key_secret_file = file->text;
@@ -801,7 +865,14 @@ void ParseServer(Parser& p, Config& config) {
               "connect) or 0600 (owner only)");
     }
   }
-  ParseChoice(p, kLogLevel, {"trace", "debug", "info", "warn", "error", "off"}, &config.log_level);
+  // Log lines spell the level "warn", as this setting always has; "warning" (spdlog's, Python's
+  // and syslog's spelling, and what log lines said before) is accepted for it.
+  if (auto level = p.Get(kLogLevel); level && Lower(level->text) == "warning") {
+    config.log_level = "warn";
+  } else {
+    ParseChoice(p, kLogLevel, {"trace", "debug", "info", "warn", "error", "off"},
+                &config.log_level);
+  }
 
   if (auto admin = p.Get(kAdminListen)) {
     if (Lower(admin->text) == "off") {
@@ -940,7 +1011,13 @@ ConfigSource ProcessConfigSource(int argc, char** argv, char** envp) {
   }
   for (int i = 1; i < argc; ++i) source.args.emplace_back(argv[i]);
   source.read_file = common::ReadWholeFile;
+  source.read_secret_file = [](const std::string& path) { return common::ReadSecretFile(path); };
   return source;
+}
+
+void WipeSecrets(ConfigSource& source) {
+  auto it = source.env.find(std::string(kAccessKeySecret));
+  if (it != source.env.end()) common::WipeString(it->second);
 }
 
 ParseResult ParseConfig(const ConfigSource& source) {
@@ -970,17 +1047,20 @@ ParseResult ParseConfig(const ConfigSource& source) {
   ParseCalls(p, config);
 
   if (result.errors.empty()) result.config = std::move(config);
+  // A moved short string keeps its bytes in the moved-from one.
+  common::WipeString(config.access_key_secret);  // NOLINT(bugprone-use-after-move)
   return result;
 }
 
 std::string Usage() {
   const Config defaults;
   std::string out =
-      "Usage: genauth-sidecar [--name=value | --name value]... [--help]\n"
+      "Usage: genauth-sidecar [--name=value | --name value]... [--help] [--version]\n"
       "\n"
       "Every setting is read from its environment variable; the matching flag overrides it.\n"
       "An empty value counts as unset, except for SIDECAR_GRPC_LISTEN.\n"
-      "Booleans: true/false, 1/0, yes/no; a bare boolean flag means true.\n"
+      "Booleans: true/false, 1/0, yes/no (--name=false or --name false); a bare boolean flag\n"
+      "means true.\n"
       "Durations: a number and a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1.5m.\n"
       "Invalid settings are all reported, and the sidecar exits with status 64.\n"
       "\n";
@@ -990,10 +1070,12 @@ std::string Usage() {
   };
   out += pad("ENVIRONMENT", 31) + pad("FLAG", 33) + "DEFAULT\n";
   for (const Setting& s : kSettings) {
-    out += pad(std::string(s.env), 31) + pad(FlagName(s.env), 33) + s.default_text(defaults) + "\n";
+    const std::string flag = s.kind == Kind::kSecret ? "(no flag)" : FlagName(s.env);
+    out += pad(std::string(s.env), 31) + pad(flag, 33) + s.default_text(defaults) + "\n";
     out += Wrap(s.meaning, "    ", 100);
   }
   out += pad("", 31) + "--help, -h\n    Print this text and exit.\n";
+  out += pad("", 31) + "--version\n    Print the version and exit.\n";
   out +=
       "\nProxy: GenAuth is reached through the proxy named by https_proxy, HTTPS_PROXY,\n"
       "all_proxy or ALL_PROXY (http_proxy, all_proxy or ALL_PROXY for an http:// host), except\n"

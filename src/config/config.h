@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "common/secret_file.h"
+
 namespace genauth::config {
 
 struct Config {
@@ -18,7 +21,8 @@ struct Config {
   std::string genauth_host = "https://api.genauth.ai";  // GENAUTH_HOST; no trailing slash
   std::string access_key_id;                            // GENAUTH_ACCESS_KEY_ID (required)
   // The secret itself, read from GENAUTH_ACCESS_KEY_SECRET or the file named by
-  // GENAUTH_ACCESS_KEY_SECRET_FILE (exactly one of the two). Never log it.
+  // GENAUTH_ACCESS_KEY_SECRET_FILE (exactly one of the two; never from a flag). Never log it; main
+  // wipes it once it has handed it to the server.
   std::string access_key_secret;
   std::string access_key_secret_file;       // the path, when the secret came from a file
   std::string tenant_id;                    // GENAUTH_TENANT_ID; header sent only when non-empty
@@ -41,7 +45,8 @@ struct Config {
   std::string grpc_listen = "127.0.0.1:50051";  // SIDECAR_GRPC_LISTEN: host:port or unix:/path
   // SIDECAR_GRPC_SOCKET_MODE: file mode of a unix:/path socket (0 to 0777).
   uint32_t grpc_socket_mode = 0660;
-  std::string log_level = "info";  // SIDECAR_LOG_LEVEL: trace|debug|info|warn|error|off
+  // SIDECAR_LOG_LEVEL: trace|debug|info|warn|error|off ("warning" is read as warn).
+  std::string log_level = "info";
 
   // --- admin endpoint ---
   // SIDECAR_ADMIN_LISTEN: host:port of /metrics, /healthz and /readyz; empty when "off".
@@ -75,17 +80,29 @@ struct Config {
 struct ConfigSource {
   std::map<std::string, std::string> env;  // variable name -> value
   std::vector<std::string> args;           // argv[1..]
-  // Reads a whole file (the secret file). Returns nullopt when it cannot be read.
+  // Reads a whole file (the CA bundle). Returns nullopt when it cannot be read.
   std::function<std::optional<std::string>(const std::string& path)> read_file;
+  // Reads the secret file: its content (which ParseConfig wipes once copied) and mode, or why it
+  // cannot be used (common::ReadSecretFile: bounded size, regular files only).
+  std::function<absl::StatusOr<common::SecretFileContent>(const std::string& path)>
+      read_secret_file;
 };
 
 // The process environment and argv, with the real filesystem.
 ConfigSource ProcessConfigSource(int argc, char** argv, char** envp);
 
+// Wipes the copies of secrets a ConfigSource holds (GENAUTH_ACCESS_KEY_SECRET's value), once it
+// has been parsed.
+void WipeSecrets(ConfigSource& source);
+
 struct ParseResult {
   std::optional<Config> config;     // set when there were no errors
   std::vector<std::string> errors;  // every problem found, in plain words; empty on success
-  bool help_requested = false;      // --help: print Usage() and exit 0
+  // Settings that work but deserve the operator's attention (a secret file every user can read),
+  // for the log once it exists. Never contain a secret.
+  std::vector<std::string> warnings;
+  bool help_requested = false;     // --help: print Usage() and exit 0
+  bool version_requested = false;  // --version: print the version and exit 0
 };
 
 // Reads and validates every setting, collecting all problems instead of stopping at the first.

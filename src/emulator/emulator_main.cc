@@ -10,6 +10,7 @@
 #include "emulator/emulator.h"
 #include "emulator/json_fields.h"
 #include "emulator/process_lifecycle.h"
+#include "sidecar_version.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ endpoints, token or AK/SK signature authentication), with scripted faults.
   --legacy-delete-reply       delete-webhook answers without data, like older servers
   --verbose                   log one line per request (method, path, status) to stderr
   --help                      this text
+  --version                   print the version and exit
 
 Control endpoints (not recorded): POST|GET /_emulator/faults, POST /_emulator/chaos (random
 faults: {"probability": 0.05, "faults": [...], "paths": [...]}),
@@ -57,6 +59,7 @@ struct Flags {
   std::string webhooks_file;
   std::vector<std::pair<std::string, std::string>> webhooks;  // id, url
   bool help = false;
+  bool version = false;
 };
 
 // Parses argv into *flags; returns the first problem, or "" when all flags are valid.
@@ -74,6 +77,10 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
     }
     if (name == "--help" || name == "-h") {
       flags->help = true;
+      continue;
+    }
+    if (name == "--version") {
+      flags->version = true;
       continue;
     }
     if (name == "--verbose") {
@@ -197,6 +204,10 @@ int main(int argc, char** argv) {
   emu::BlockTerminationSignals();
   Flags flags;
   std::string error = ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags);
+  if (flags.version) {
+    std::fputs(genauth::VersionLine("genauth-emulator").c_str(), stdout);
+    return 0;
+  }
   if (flags.help) {
     std::fputs(kUsage, stdout);
     return 0;

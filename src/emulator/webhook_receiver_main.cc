@@ -18,6 +18,7 @@
 
 #include "emulator/json_fields.h"
 #include "emulator/process_lifecycle.h"
+#include "sidecar_version.h"
 
 namespace {
 
@@ -35,6 +36,7 @@ Accepts webhooks (POST on any path), prints each as a JSON line on stdout, answe
   --status N         HTTP status to answer with (default 200)
   --tls-cert FILE, --tls-key FILE   serve HTTPS with this certificate and key (PEM)
   --help             this text
+  --version          print the version and exit
 )";
 
 struct Flags {
@@ -43,6 +45,7 @@ struct Flags {
   int status = 200;
   std::string port_file, tls_cert, tls_key;
   bool help = false;
+  bool version = false;
 };
 
 std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
@@ -57,6 +60,10 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
     }
     if (name == "--help" || name == "-h") {
       flags->help = true;
+      continue;
+    }
+    if (name == "--version") {
+      flags->version = true;
       continue;
     }
     if (!has_value) {
@@ -101,6 +108,10 @@ int main(int argc, char** argv) {
   emu::BlockTerminationSignals();
   Flags flags;
   std::string error = ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags);
+  if (flags.version) {
+    std::fputs(genauth::VersionLine("webhook-receiver").c_str(), stdout);
+    return 0;
+  }
   if (flags.help) {
     std::fputs(kUsage, stdout);
     return 0;

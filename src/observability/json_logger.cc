@@ -9,6 +9,30 @@
 
 #include "observability/batched_fd_sink.h"
 namespace genauth::observability {
+namespace {
+
+// The "level" of a line. spdlog's own names say "warning" and "critical"; these are the spellings
+// SIDECAR_LOG_LEVEL takes, so that what an operator sets and what they filter on are the same word.
+std::string_view LevelName(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
+  }
+}
+
+}  // namespace
 
 JsonLogger::JsonLogger(std::shared_ptr<spdlog::logger> sink_logger, const common::Clock* clock)
     : sink_logger_(std::move(sink_logger)), clock_(clock) {
@@ -69,8 +93,7 @@ void JsonLogger::Log(spdlog::level::level_enum level, std::string_view msg,
   line.append("{\"time\":\"");
   line.append(FormatRfc3339Millis(clock_->WallNow()));
   line.append("\",\"level\":\"");
-  auto level_name = spdlog::level::to_string_view(level);
-  line.append(level_name.data(), level_name.size());
+  line.append(LevelName(level));
   line.append("\",\"msg\":");
   append_json(nlohmann::json(msg), &line);
   if (fields.is_object()) {
@@ -103,7 +126,7 @@ void JsonLogger::Debug(std::string_view msg, nlohmann::json fields) const {
 spdlog::level::level_enum ParseLogLevel(std::string_view name) {
   if (name == "trace") return spdlog::level::trace;
   if (name == "debug") return spdlog::level::debug;
-  if (name == "warn") return spdlog::level::warn;
+  if (name == "warn" || name == "warning") return spdlog::level::warn;
   if (name == "error") return spdlog::level::err;
   if (name == "off") return spdlog::level::off;
   return spdlog::level::info;

@@ -37,7 +37,8 @@ class JsonLogger {
 
   bool Enabled(spdlog::level::level_enum level) const;
 
-  // Writes {"time","level","msg",...fields}. `fields` must be a JSON object (or null).
+  // Writes {"time","level","msg",...fields}. `fields` must be a JSON object (or null). The level
+  // is spelt as SIDECAR_LOG_LEVEL takes it: trace, debug, info, warn, error.
   void Log(spdlog::level::level_enum level, std::string_view msg, nlohmann::json fields = {}) const;
 
   void Info(std::string_view msg, nlohmann::json fields = {}) const;
@@ -61,7 +62,7 @@ class JsonLogger {
   const common::Clock* clock_;
 };
 
-// Parses "trace|debug|info|warn|error|off" (already validated by config).
+// Parses "trace|debug|info|warn|error|off", and "warning" as warn (already validated by config).
 spdlog::level::level_enum ParseLogLevel(std::string_view name);
 
 // RFC 3339 UTC time with milliseconds, e.g. "2026-11-27T08:00:00.123Z".

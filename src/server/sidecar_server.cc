@@ -4,11 +4,13 @@
 #include <utility>
 
 #include "common/duration.h"
-#include "common/file_reader.h"
+#include "common/secret_file.h"
+#include "common/secret_memory.h"
 #include "genauth/management/v1/webhook.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/unix_socket.h"
+#include "sidecar_version.h"
 
 namespace genauth::server {
 namespace {
@@ -41,15 +43,22 @@ std::string RedactUserInfo(const std::string& url) {
   return url.substr(0, start) + "***" + url.substr(at);
 }
 
+// The secret watcher's file reader: the same bounded, regular-file-only read as at start-up.
+absl::StatusOr<std::string> ReadSecretFileContent(const std::string& path) {
+  absl::StatusOr<common::SecretFileContent> file = common::ReadSecretFile(path);
+  if (!file.ok()) return file.status();
+  return std::move(file->content);  // moved, not copied: the watcher wipes this buffer
+}
+
 }  // namespace
 
-SidecarServer::SidecarServer(SidecarServerOptions options,
+SidecarServer::SidecarServer(SidecarServerOptions options, std::string access_key_secret,
                              std::shared_ptr<const observability::JsonLogger> logger,
                              common::Clock* clock, common::Random* random)
     : options_(std::move(options)),
       logger_(std::move(logger)),
       clock_(clock),
-      credentials_(options_.access_key_id, options_.access_key_secret),
+      credentials_(options_.access_key_id, std::move(access_key_secret)),
       loop_(clock),
       transport_(options_.transport, &loop_, clock),
       fetcher_(options_.token_fetcher, &credentials_, &transport_, clock),
@@ -95,9 +104,15 @@ absl::Status SidecarServer::StartUpstream() {
 absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
     SidecarServerOptions options, std::shared_ptr<const observability::JsonLogger> logger,
     common::Clock* clock, common::Random* random) {
-  if (auto valid = options.client.Validate(); !valid.ok()) return valid;
-  std::unique_ptr<SidecarServer> self(
-      new SidecarServer(std::move(options), std::move(logger), clock, random));
+  if (auto valid = options.client.Validate(); !valid.ok()) {
+    common::WipeString(options.access_key_secret);
+    return valid;
+  }
+  // Moved out so that the options the server keeps for its lifetime hold no copy of the secret.
+  std::string access_key_secret = std::move(options.access_key_secret);
+  common::WipeString(options.access_key_secret);  // what a move may leave of a short string
+  std::unique_ptr<SidecarServer> self(new SidecarServer(
+      std::move(options), std::move(access_key_secret), std::move(logger), clock, random));
   const SidecarServerOptions& o = self->options_;
 
   // Reached through a generated message, not by name from the pool: that reference is what makes
@@ -115,43 +130,14 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   self->webhook_service_ =
       std::make_unique<service::DescriptorService>(*service, self->handler_.get());
 
+  if (absl::Status listening = self->StartGrpc(); !listening.ok()) return listening;
   const std::optional<std::string> socket_path = UnixSocketPath(o.listen_address);
-  if (socket_path) {
-    if (absl::Status free = PrepareUnixSocketPath(*socket_path); !free.ok()) {
-      return absl::FailedPreconditionError("could not listen on " + o.listen_address + ": " +
-                                           std::string(free.message()));
-    }
-  }
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int selected_port = 0;
-  builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &selected_port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes));
-  // Callers share the pod's loopback: there is no bandwidth-delay product to discover, and BDP
-  // probing only widens the HTTP/2 windows so that gRPC buffers more of every incoming request
-  // before the sidecar can refuse it (48 concurrent 3 MB calls: peak RSS ~100 MiB with it, ~83
-  // without, measured by tests/e2e/memory_bound_test.sh's load).
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  builder.RegisterService(self->webhook_service_.get());
-  self->server_ = builder.BuildAndStart();
-  if (!self->server_) {
-    return absl::UnavailableError("could not listen on " + o.listen_address +
-                                  " (address in use, or not allowed?)");
-  }
-  self->port_ = selected_port;
   // Errors from here on must stop the gRPC server quietly (no drain log for a start that failed).
   auto fail = [&self](absl::Status status) {
     self->server_->Shutdown(std::chrono::system_clock::now());
     self->server_.reset();
     return status;
   };
-  if (socket_path) {
-    // The socket was created with the umask's mode; until this chmod, at most that applies.
-    if (absl::Status mode = SetSocketMode(*socket_path, o.unix_socket_mode); !mode.ok()) {
-      return fail(mode);
-    }
-  }
   self->ready_ = true;
   if (o.admin) {
     SidecarServer* raw = self.get();
@@ -164,13 +150,14 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   if (o.secret_rotation) {
     SidecarServer* raw = self.get();
     self->secret_watcher_ = std::make_unique<auth::SecretWatcher>(
-        *o.secret_rotation, o.access_key_secret, common::ReadWholeFile,
+        *o.secret_rotation, std::string(*self->credentials_.secret()), ReadSecretFileContent,
         [raw](const std::string& secret) { return raw->ApplySecret(secret); }, clock,
         &self->metrics_, self->logger_.get());
     self->secret_watcher_->Start();
   }
-  nlohmann::json fields = {{"listen", o.listen_address},
-                           {"port", selected_port},
+  nlohmann::json fields = {{"version", kVersion},
+                           {"listen", o.listen_address},
+                           {"port", self->port_},
                            {"upstream", o.transport.base_url},
                            {"auth", self->signer_ ? "signature" : "token"},
                            {"maxInFlightCalls", o.handler.admission.max_calls},
@@ -191,6 +178,53 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   if (o.secret_rotation) fields["secretFile"] = o.secret_rotation->path;
   self->logger_->Info("sidecar started", std::move(fields));
   return self;
+}
+
+absl::Status SidecarServer::StartGrpc() {
+  const SidecarServerOptions& o = options_;
+  const std::optional<std::string> socket_path = UnixSocketPath(o.listen_address);
+  auto cannot_listen = [&o](const absl::Status& why) {
+    return absl::FailedPreconditionError("could not listen on " + o.listen_address + ": " +
+                                         std::string(why.message()));
+  };
+  if (socket_path) {
+    auto lock = LockUnixSocketPath(*socket_path);
+    if (!lock.ok()) return cannot_listen(lock.status());
+    socket_lock_ = *std::move(lock);
+    if (absl::Status free = PrepareUnixSocketPath(*socket_path); !free.ok()) {
+      return cannot_listen(free);
+    }
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &selected_port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes));
+  // gRPC sets SO_REUSEPORT on its listeners by default, which would let any other process of the
+  // same user in the pod bind the same port with SO_REUSEPORT too and receive a share of the
+  // application's calls (the kernel spreads new connections over the sockets). Off, a second bind
+  // of the port fails with EADDRINUSE whatever its options.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Callers share the pod's loopback: there is no bandwidth-delay product to discover, and BDP
+  // probing only widens the HTTP/2 windows so that gRPC buffers more of every incoming request
+  // before the sidecar can refuse it (48 concurrent 3 MB calls: peak RSS ~100 MiB with it, ~83
+  // without, measured by tests/e2e/memory_bound_test.sh's load).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.RegisterService(webhook_service_.get());
+  {
+    // gRPC binds in BuildAndStart, on this thread: under this mask the socket file is created with
+    // its final mode, so no process ever sees it with the umask's (no chmod afterwards, no window).
+    std::optional<SocketCreationMask> mask;
+    if (socket_path) mask.emplace(o.unix_socket_mode);
+    server_ = builder.BuildAndStart();
+  }
+  if (!server_) {
+    return absl::UnavailableError("could not listen on " + o.listen_address +
+                                  " (address in use, or not allowed?)");
+  }
+  port_ = selected_port;
+  return absl::OkStatus();
 }
 
 absl::Status SidecarServer::ApplySecret(const std::string& secret) {

@@ -22,6 +22,7 @@
 #include "grpcpp/grpcpp.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
+#include "server/unix_socket.h"
 #include "service/descriptor_service.h"
 #include "service/unary_call_handler.h"
 #include "upstream/genauth_client.h"
@@ -32,9 +33,10 @@ namespace genauth::server {
 
 struct SidecarServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // host:port (port 0 = any) or unix:/path
-  // File mode of the socket of a unix:/path listen address, set as soon as it listens.
+  // File mode of the socket of a unix:/path listen address: the mode it is created with.
   mode_t unix_socket_mode = 0660;
-  // The access key. With secret_rotation, the secret is the one the file held at start-up.
+  // The access key. With secret_rotation, the secret is the one the file held at start-up. Start
+  // moves the secret out of these options into Credentials and wipes this copy.
   std::string access_key_id;
   std::string access_key_secret;
   // Set: poll this file and switch to the secret it holds when it changes.
@@ -86,9 +88,14 @@ class SidecarServer {
   void Shutdown();
 
  private:
-  SidecarServer(SidecarServerOptions options,
+  // `access_key_secret` is the only copy the server keeps (options.access_key_secret is empty).
+  SidecarServer(SidecarServerOptions options, std::string access_key_secret,
                 std::shared_ptr<const observability::JsonLogger> logger, common::Clock* clock,
                 common::Random* random);
+
+  // Builds the gRPC server and binds its listening port (for a unix:/path: locked, a stale socket
+  // removed, created with its final mode). Sets server_ and port_.
+  absl::Status StartGrpc();
 
   // Starts the event loop and the transport, and exports their gauges.
   absl::Status StartUpstream();
@@ -110,6 +117,9 @@ class SidecarServer {
   upstream::GenAuthClient client_;
   std::unique_ptr<service::UnaryCallHandler> handler_;
   std::unique_ptr<service::DescriptorService> webhook_service_;
+  // Held while gRPC serves on a unix:/path (see unix_socket.h). gRPC unlinks the socket file when
+  // it stops, so the lock must outlive server_: declared before it, destroyed after it.
+  std::unique_ptr<UnixSocketPathLock> socket_lock_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<auth::SecretWatcher> secret_watcher_;

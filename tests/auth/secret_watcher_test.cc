@@ -34,10 +34,10 @@ class SecretWatcherTest : public ::testing::Test {
   std::unique_ptr<SecretWatcher> MakeWatcher() {
     return std::make_unique<SecretWatcher>(
         SecretWatcherOptions{kPath, seconds(10)}, kOldSecret,
-        [this](const std::string& path) -> std::optional<std::string> {
+        [this](const std::string& path) -> absl::StatusOr<std::string> {
           ++reads_;
           auto it = files_.find(path);
-          if (it == files_.end()) return std::nullopt;
+          if (it == files_.end()) return absl::FailedPreconditionError(read_error_);
           return it->second;
         },
         [this](const std::string& secret) -> absl::Status {
@@ -62,6 +62,7 @@ class SecretWatcherTest : public ::testing::Test {
   observability::JsonLogger logger_;
   std::map<std::string, std::string> files_;
   int reads_ = 0;
+  std::string read_error_ = "cannot open the file: No such file or directory";
   std::vector<std::string> applied_;
   absl::Status apply_result_;
 };
@@ -135,6 +136,18 @@ TEST_F(SecretWatcherTest, UnreadableOrInvalidFilesKeepTheSecretInUse) {
   files_[kPath] = kOldSecret;
   EXPECT_EQ(watcher->PollNow(), PollResult::kUnchanged);
   EXPECT_EQ(Logs().find(kNewSecret), std::string::npos) << Logs();
+}
+
+TEST_F(SecretWatcherTest, TheReadersReasonIsLoggedWithTheFile) {
+  auto watcher = MakeWatcher();
+  files_.erase(kPath);
+  read_error_ = "the file holds more than 64 KiB (the most a secret file may hold)";
+  EXPECT_EQ(watcher->PollNow(), PollResult::kFailed);
+  EXPECT_EQ(Failures("unreadable"), 1u);
+  const std::string logs = Logs();
+  EXPECT_NE(logs.find("\"reason\":\"unreadable\""), std::string::npos) << logs;
+  EXPECT_NE(logs.find(read_error_), std::string::npos) << logs;
+  EXPECT_NE(logs.find(kPath), std::string::npos) << logs;
 }
 
 TEST_F(SecretWatcherTest, PollNowRunsOutOfSchedule) {

@@ -23,6 +23,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "sidecar_version.h"
 
 namespace genauth::cli {
 namespace {
@@ -93,6 +94,14 @@ TEST(CliUsageTest, HelpListsEveryCommandAndOption) {
   }
   EXPECT_EQ(Cli().Run({"--help"}).out, r.out);
   EXPECT_EQ(Cli().Run({"-h"}).out, r.out);
+}
+
+TEST(CliUsageTest, VersionPrintsTheProjectVersion) {
+  Result r = Cli().Run({"--version"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(r.out, std::string("genauth-cli ") + kVersion + "\n");
+  EXPECT_THAT(r.err, IsEmpty());
+  EXPECT_THAT(Cli().Run({"help"}).out, HasSubstr("--version"));
 }
 
 TEST(CliUsageTest, UsageLinesFitInOneHundredColumns) {

@@ -31,6 +31,9 @@ struct Fixture {
   };
   std::vector<std::string> args;
   std::map<std::string, std::string> files;
+  std::map<std::string, mode_t> modes;  // a file's mode, 0400 when not listed
+  // The secret file reader's error for a path, instead of the file.
+  std::map<std::string, std::string> read_errors;
 
   ParseResult Parse() const {
     ConfigSource source;
@@ -41,6 +44,19 @@ struct Fixture {
       auto it = files_copy.find(path);
       if (it == files_copy.end()) return std::nullopt;
       return it->second;
+    };
+    source.read_secret_file =
+        [files_copy, modes = modes, errors = read_errors](
+            const std::string& path) -> absl::StatusOr<common::SecretFileContent> {
+      if (auto error = errors.find(path); error != errors.end()) {
+        return absl::FailedPreconditionError(error->second);
+      }
+      auto it = files_copy.find(path);
+      if (it == files_copy.end()) {
+        return absl::FailedPreconditionError("cannot open the file: No such file or directory");
+      }
+      auto mode = modes.find(path);
+      return common::SecretFileContent{it->second, mode == modes.end() ? 0400u : mode->second};
     };
     return ParseConfig(source);
   }
@@ -309,12 +325,26 @@ TEST(ConfigTest, BareBooleanFlagMeansTrue) {
   EXPECT_EQ(c.genauth_host, "http://genauth.internal");
 }
 
-TEST(ConfigTest, BareBooleanFlagDoesNotTakeTheNextArgument) {
+TEST(ConfigTest, BooleanFlagTakesABooleanWordAsItsSeparateValue) {
+  for (const char* word : {"false", "no", "0", "FALSE"}) {
+    Fixture f;
+    f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "true";
+    f.args = {"--genauth-allow-insecure-http", word, "--sidecar-max-attempts", "2"};
+    Config c = MustParse(f);
+    EXPECT_FALSE(c.allow_insecure_http) << word;
+    EXPECT_EQ(c.max_attempts, 2) << word;
+  }
   Fixture f;
-  f.args = {"--genauth-allow-insecure-http", "false"};
-  std::string error = OnlyError(f);
-  EXPECT_THAT(error, AllOf(HasSubstr("unexpected argument \"false\""),
-                           HasSubstr("--genauth-allow-insecure-http=false")));
+  f.args = {"--genauth-allow-insecure-http", "yes", "--genauth-host", "http://genauth.internal"};
+  EXPECT_TRUE(MustParse(f).allow_insecure_http);
+}
+
+TEST(ConfigTest, BooleanFlagFollowedByAWordThatIsNotABooleanMeansTrue) {
+  Fixture f;
+  f.args = {"--genauth-allow-insecure-http", "serve"};
+  ParseResult r = f.Parse();
+  ASSERT_THAT(r.errors, SizeIs(1)) << JoinErrors(r);
+  EXPECT_THAT(r.errors[0], HasSubstr("unexpected argument \"serve\""));
 }
 
 TEST(ConfigTest, BooleanFlagWithValue) {
@@ -322,6 +352,20 @@ TEST(ConfigTest, BooleanFlagWithValue) {
   f.env["GENAUTH_ALLOW_INSECURE_HTTP"] = "true";
   f.args = {"--genauth-allow-insecure-http=no"};
   EXPECT_FALSE(MustParse(f).allow_insecure_http);
+}
+
+TEST(ConfigTest, Version) {
+  Fixture f;
+  f.args = {"--version"};
+  EXPECT_TRUE(f.Parse().version_requested);
+  EXPECT_FALSE(f.Parse().help_requested);
+  // Honoured whatever else is wrong, as --help is; and never taken as another flag's value.
+  f.env["SIDECAR_MAX_ATTEMPTS"] = "zero";
+  f.args = {"--sidecar-log-level", "--version"};
+  ParseResult r = f.Parse();
+  EXPECT_TRUE(r.version_requested);
+  EXPECT_THAT(JoinErrors(r), HasSubstr("--sidecar-log-level (SIDECAR_LOG_LEVEL) needs a value"));
+  EXPECT_FALSE(Fixture().Parse().version_requested);
 }
 
 TEST(ConfigTest, Help) {
@@ -387,10 +431,36 @@ TEST(ConfigTest, NegativeNumberIsAValueNotAFlag) {
   EXPECT_THAT(OnlyError(f), HasSubstr("SIDECAR_UPSTREAM_MAX_CONNECTIONS=\"-1\""));
 }
 
-TEST(ConfigTest, SecretFlagValueMayStartWithDashes) {
+TEST(ConfigTest, TheSecretFlagIsRefusedPointingAtTheFileVariable) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--genauth-access-key-secret", kSecret},
+           {std::string("--genauth-access-key-secret=") + kSecret},
+           // A value that looks like a flag is still the secret's: swallowed, never echoed.
+           {"--genauth-access-key-secret", std::string("--") + kSecret},
+           {"--genauth-access-key-secret="}}) {
+    Fixture f;
+    f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+    f.args = args;
+    // One error: the refusal, not also "the secret is required" nor an unexpected argument.
+    std::string error = OnlyError(f);
+    EXPECT_THAT(error,
+                AllOf(HasSubstr("--genauth-access-key-secret is not accepted"),
+                      HasSubstr("/proc/PID/cmdline"),
+                      HasSubstr("GENAUTH_ACCESS_KEY_SECRET_FILE=/path/to/file"),
+                      HasSubstr("--genauth-access-key-secret-file"), Not(HasSubstr(kSecret))))
+        << args.size();
+  }
+}
+
+TEST(ConfigTest, TheSecretFlagIsRefusedEvenWithTheVariableSet) {
   Fixture f;
-  f.args = {"--genauth-access-key-secret", "--dashing-secret"};
-  EXPECT_EQ(MustParse(f).access_key_secret, "--dashing-secret");
+  f.args = {"--genauth-access-key-secret", "other"};
+  EXPECT_THAT(OnlyError(f), HasSubstr("--genauth-access-key-secret is not accepted"));
+}
+
+TEST(ConfigTest, TheSecretVariableStillWorks) {
+  Fixture f;  // GENAUTH_ACCESS_KEY_SECRET in the environment
+  EXPECT_EQ(MustParse(f).access_key_secret, kSecret);
 }
 
 TEST(ConfigTest, AllErrorsAreReportedAtOnce) {
@@ -460,6 +530,7 @@ TEST(ConfigTest, SecretNeverAppearsInErrors) {
     ParseResult r = cases[i].Parse();
     EXPECT_THAT(r.errors, Not(IsEmpty())) << i;
     EXPECT_THAT(r.errors, Each(Not(HasSubstr(kSecret)))) << i << ":\n" << JoinErrors(r);
+    EXPECT_THAT(r.warnings, Each(Not(HasSubstr(kSecret)))) << i;
   }
 }
 
@@ -494,7 +565,7 @@ TEST(ConfigTest, SecretFileProblems) {
     std::string expected;
   };
   for (const Case& c : std::vector<Case>{
-           {std::nullopt, "GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\": cannot read the file"},
+           {std::nullopt, "GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\": cannot open the file"},
            {"", "the file is empty"},
            {" \n\n", "the file is empty"},
            {"two\nlines", "whitespace or control characters"}}) {
@@ -505,6 +576,43 @@ TEST(ConfigTest, SecretFileProblems) {
     std::string error = OnlyError(f);
     EXPECT_THAT(error,
                 AllOf(HasSubstr("GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\""), HasSubstr(c.expected)));
+  }
+}
+
+TEST(ConfigTest, TheSecretFileReadersErrorIsReportedWithTheVariable) {
+  Fixture f;
+  f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+  f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/big";
+  f.read_errors["/big"] = "the file holds more than 64 KiB (the most a secret file may hold)";
+  EXPECT_EQ(OnlyError(f),
+            "GENAUTH_ACCESS_KEY_SECRET_FILE=\"/big\": the file holds more than 64 KiB (the most a "
+            "secret file may hold)");
+}
+
+TEST(ConfigTest, ASecretFileEveryUserCanReadIsAcceptedWithAWarning) {
+  Fixture f;
+  f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+  f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+  f.files["/s"] = std::string(kSecret) + "\n";
+  f.modes["/s"] = 0644;  // the kubelet's default for a Secret volume
+  ParseResult r = f.Parse();
+  ASSERT_TRUE(r.config.has_value()) << JoinErrors(r);
+  EXPECT_EQ(r.config->access_key_secret, kSecret);
+  ASSERT_THAT(r.warnings, SizeIs(1));
+  EXPECT_THAT(r.warnings[0], AllOf(HasSubstr("GENAUTH_ACCESS_KEY_SECRET_FILE=\"/s\" has mode 0644"),
+                                   HasSubstr("defaultMode: 0400"), Not(HasSubstr(kSecret))));
+}
+
+TEST(ConfigTest, ASecretFileOnlyItsOwnerOrGroupCanReadGivesNoWarning) {
+  for (mode_t mode : {0400u, 0440u, 0600u, 0640u}) {
+    Fixture f;
+    f.env.erase("GENAUTH_ACCESS_KEY_SECRET");
+    f.env["GENAUTH_ACCESS_KEY_SECRET_FILE"] = "/s";
+    f.files["/s"] = kSecret;
+    f.modes["/s"] = mode;
+    ParseResult r = f.Parse();
+    EXPECT_TRUE(r.config.has_value()) << mode;
+    EXPECT_THAT(r.warnings, IsEmpty()) << mode;
   }
 }
 
@@ -818,13 +926,22 @@ TEST(ConfigTest, BadEnumerationsAndIdentifiers) {
   for (const Case& c : std::vector<Case>{
            {"GENAUTH_HEADER_PREFIX", "x-foo", "expected one of x-authing, x-genauth"},
            {"GENAUTH_LANG", "fr", "expected one of zh-CN, en-US, ja-JP, zh-TW"},
-           {"SIDECAR_LOG_LEVEL", "warning", "expected one of trace, debug, info, warn, error, off"},
+           {"SIDECAR_LOG_LEVEL", "warnings",
+            "expected one of trace, debug, info, warn, error, off"},
            {"GENAUTH_ACCESS_KEY_ID", "id\twith tab", "expected no whitespace"},
            {"GENAUTH_TENANT_ID", "t\r\nX-Injected: 1", "expected no whitespace"},
        }) {
     Fixture f;
     f.env[c.env] = c.value;
     EXPECT_THAT(OnlyError(f), AllOf(HasSubstr(c.env + "="), HasSubstr(c.expected))) << c.env;
+  }
+}
+
+TEST(ConfigTest, LogLevelWarningIsReadAsWarn) {
+  for (const char* spelling : {"warning", "WARNING", "warn", "Warn"}) {
+    Fixture f;
+    f.env["SIDECAR_LOG_LEVEL"] = spelling;
+    EXPECT_EQ(MustParse(f).log_level, "warn") << spelling;
   }
 }
 
@@ -866,8 +983,11 @@ TEST(ConfigTest, UsageListsEverySettingWithItsFlagAndDefault) {
       flag += *p == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
     }
     EXPECT_THAT(usage, HasSubstr(std::string(name) + " ")) << name;
+    if (std::string(name) == "GENAUTH_ACCESS_KEY_SECRET") continue;  // no flag, see below
     EXPECT_THAT(usage, HasSubstr(flag + " ")) << flag;
   }
+  EXPECT_THAT(usage, HasSubstr("GENAUTH_ACCESS_KEY_SECRET       (no flag)"));
+  EXPECT_THAT(usage, HasSubstr("--version"));
   for (const char* default_text :
        {"https://api.genauth.ai", "x-authing", "zh-CN", "127.0.0.1:50051", "10s", "100ms", "2s",
         "4096", "64", "--help", "127.0.0.1:9464", "0660"}) {

@@ -1,10 +1,15 @@
 // The genauth-sidecar binary as a process: configuration errors exit 64 before anything starts;
 // a configured sidecar serves over TCP and a Unix socket (with the configured file mode, replacing
 // only a stale socket), serves its admin endpoint, picks up a rotated secret file, logs JSON lines
-// to stdout without secrets, and drains and exits 0 on SIGTERM.
+// to stdout without secrets, and drains and exits 0 on SIGTERM. Attacked as a neighbour would:
+// no second socket can share its gRPC port (SO_REUSEPORT), its unix socket never exists with a
+// looser mode than configured and a live one is never replaced, its core dumps are off and its
+// environment no longer holds the secret.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,6 +29,7 @@
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "sidecar_version.h"
 #include "support/prometheus_text.h"
 #include "support/webhook_receiver.h"
 
@@ -107,6 +113,7 @@ class Process {
     return -1;
   }
   void Signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   std::string Stdout() const { return ReadFile(dir_ / "stdout"); }
   std::string Stderr() const { return ReadFile(dir_ / "stderr"); }
 
@@ -438,6 +445,311 @@ TEST_F(SidecarProcessTest, PicksUpARotatedSecretFile) {
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
   EXPECT_EQ(p.Stdout().find(rotated), std::string::npos);
   EXPECT_EQ(p.Stdout().find(kSecret), std::string::npos);
+}
+
+// --- Listeners --------------------------------------------------------------------------------
+
+// A TCP socket with SO_REUSEPORT bound to 127.0.0.1:port: 0 on success, otherwise errno. Kept
+// open in `*fd` on success.
+int BindWithReusePort(int port, int* fd) {
+  *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int yes = 1;
+  setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));
+  setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(*fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int error = errno;
+    close(*fd);
+    *fd = -1;
+    return error;
+  }
+  return 0;
+}
+
+int BoundPort(int fd) {
+  sockaddr_in addr{};
+  socklen_t length = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(SidecarProcessTest, NoOtherSocketCanShareTheGrpcPortWithReusePort) {
+  // The attack works on this kernel: two SO_REUSEPORT sockets of one user share a port.
+  int first = -1;
+  int second = -1;
+  ASSERT_EQ(BindWithReusePort(0, &first), 0);
+  ASSERT_EQ(BindWithReusePort(BoundPort(first), &second), 0) << "SO_REUSEPORT not supported?";
+  close(first);
+  close(second);
+
+  Process p(GoodEnv("127.0.0.1:0"));
+  const int port = p.AwaitStartedPort(milliseconds(10000));
+  ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
+  int thief = -1;
+  EXPECT_EQ(BindWithReusePort(port, &thief), EADDRINUSE);
+  if (thief >= 0) close(thief);
+  EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(port)).ok());  // every call still arrives
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+// Records what happens to `name` in `dir` from now on: its mode when created (read at once) and
+// whether its attributes (mode) ever change.
+class SocketFileWatch {
+ public:
+  SocketFileWatch(const fs::path& dir, std::string name) : name_(std::move(name)), dir_(dir) {
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    EXPECT_GE(inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_ATTRIB), 0);
+  }
+  ~SocketFileWatch() { close(fd_); }
+  SocketFileWatch(const SocketFileWatch&) = delete;
+  SocketFileWatch& operator=(const SocketFileWatch&) = delete;
+
+  // Reads the events queued so far.
+  void Drain() {
+    alignas(inotify_event) char buffer[4096];
+    for (;;) {
+      const ssize_t n = read(fd_, buffer, sizeof(buffer));
+      if (n <= 0) return;
+      for (ssize_t at = 0; at < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        if (event->len == 0 || name_ != event->name) continue;
+        if ((event->mask & IN_CREATE) != 0) {
+          created_ = true;
+          struct stat info {};
+          if (stat((dir_ / name_).c_str(), &info) == 0) modes_seen_.push_back(info.st_mode & 07777);
+        }
+        if ((event->mask & IN_ATTRIB) != 0) ++attribute_changes_;
+      }
+    }
+  }
+
+  bool created() const { return created_; }
+  int attribute_changes() const { return attribute_changes_; }
+  const std::vector<mode_t>& modes_seen() const { return modes_seen_; }
+
+ private:
+  std::string name_;
+  fs::path dir_;
+  int fd_ = -1;
+  bool created_ = false;
+  int attribute_changes_ = 0;
+  std::vector<mode_t> modes_seen_;
+};
+
+TEST_F(SidecarProcessTest, TheUnixSocketIsCreatedWithItsFinalModeWhateverTheUmask) {
+  fs::path dir = TempDir();
+  const std::string socket = (dir / "sidecar.sock").string();
+  SocketFileWatch watch(dir, "sidecar.sock");
+  auto env = GoodEnv("unix:" + socket);
+  env.push_back("SIDECAR_GRPC_SOCKET_MODE=0600");
+  // The child inherits the most permissive umask: a socket created with the umask's mode and
+  // chmod-ed afterwards would exist as 0777 for a moment (an inotify IN_ATTRIB would show the
+  // chmod, whatever the timing).
+  const mode_t previous = umask(0);
+  Process p(env);
+  umask(previous);
+  ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
+      << p.Stdout() << p.Stderr();
+  watch.Drain();
+  EXPECT_TRUE(watch.created());
+  EXPECT_EQ(watch.modes_seen(), std::vector<mode_t>{0600});
+  EXPECT_EQ(watch.attribute_changes(), 0) << "the socket's mode was changed after it was created";
+  EXPECT_EQ(ModeOf(socket), 0600u);
+  EXPECT_TRUE(Trigger("unix:" + socket).ok());
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+// A unix socket some other process serves on at `path`: listening, accepting nothing.
+class ForeignListener {
+ public:
+  explicit ForeignListener(const std::string& path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    listening_ =
+        bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 16) == 0;
+  }
+  ~ForeignListener() { close(fd_); }
+  ForeignListener(const ForeignListener&) = delete;
+  ForeignListener& operator=(const ForeignListener&) = delete;
+  bool listening() const { return listening_; }
+
+ private:
+  int fd_ = -1;
+  bool listening_ = false;
+};
+
+ino_t InodeOf(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(lstat(path.c_str(), &info), 0) << path;
+  return info.st_ino;
+}
+
+TEST_F(SidecarProcessTest, ASocketAnotherProcessServesOnIsNeverReplaced) {
+  fs::path dir = TempDir();
+  const std::string socket = (dir / "sidecar.sock").string();
+  ForeignListener owner(socket);
+  ASSERT_TRUE(owner.listening());
+  const ino_t inode = InodeOf(socket);
+  Process p(GoodEnv("unix:" + socket));
+  EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
+  EXPECT_NE(p.Stdout().find("could not listen on unix:" + socket +
+                            ": another process is "
+                            "listening on " +
+                            socket),
+            std::string::npos)
+      << p.Stdout() << p.Stderr();
+  EXPECT_EQ(InodeOf(socket), inode);  // the owner's socket, still at its path
+}
+
+TEST_F(SidecarProcessTest, ASecondSidecarOnTheSameSocketPathLeavesTheFirstServing) {
+  fs::path dir = TempDir();
+  const std::string socket = (dir / "sidecar.sock").string();
+  Process first(GoodEnv("unix:" + socket));
+  ASSERT_NE(first.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
+      << first.Stdout() << first.Stderr();
+  const ino_t inode = InodeOf(socket);
+  Process second(GoodEnv("unix:" + socket));
+  EXPECT_EQ(second.Wait(milliseconds(10000)), 1);
+  EXPECT_NE(second.Stdout().find("holds " + socket + ".lock"), std::string::npos)
+      << second.Stdout() << second.Stderr();
+  EXPECT_EQ(InodeOf(socket), inode);
+  EXPECT_TRUE(Trigger("unix:" + socket).ok());
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(milliseconds(5000)), 0);
+  // Once the first is gone (its lock with it), a new sidecar may take the path.
+  Process third(GoodEnv("unix:" + socket));
+  EXPECT_NE(third.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
+      << third.Stdout() << third.Stderr();
+  EXPECT_TRUE(Trigger("unix:" + socket).ok());
+  third.Signal(SIGTERM);
+  EXPECT_EQ(third.Wait(milliseconds(5000)), 0);
+}
+
+// --- Secrets -----------------------------------------------------------------------------------
+
+std::string ReadProcFile(pid_t pid, const std::string& name) {
+  return ReadFile("/proc/" + std::to_string(pid) + "/" + name);
+}
+
+TEST_F(SidecarProcessTest, CoreDumpsAreOffAndTheEnvironmentNoLongerHoldsTheSecret) {
+  Process p(GoodEnv("127.0.0.1:0"));
+  ASSERT_GT(p.AwaitStartedPort(milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
+  const std::string limits = ReadProcFile(p.pid(), "limits");
+  bool core_limit_zero = false;
+  std::istringstream lines(limits);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Max core file size", 0) != 0) continue;
+    std::istringstream fields(line.substr(std::strlen("Max core file size")));
+    std::string soft;
+    std::string hard;
+    fields >> soft >> hard;
+    core_limit_zero = soft == "0" && hard == "0";
+  }
+  EXPECT_TRUE(core_limit_zero) << limits;
+  // Not dumpable: its /proc files belong to root, whoever runs it (here root anyway).
+  struct stat info {};
+  ASSERT_EQ(stat(("/proc/" + std::to_string(p.pid()) + "/environ").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0u);
+  // World-readable /proc files still serve outside samplers (make bench, memory_bound_test.sh).
+  EXPECT_NE(ReadProcFile(p.pid(), "status").find("VmHWM"), std::string::npos);
+  // GENAUTH_ACCESS_KEY_SECRET was wiped from the initial environment block, which environ shows.
+  const std::string environ = ReadProcFile(p.pid(), "environ");
+  EXPECT_NE(environ.find("GENAUTH_ACCESS_KEY_ID=proc-key"), std::string::npos);
+  EXPECT_EQ(environ.find(kSecret), std::string::npos);
+  EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(p.AwaitStartedPort(milliseconds(100)))).ok());
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+TEST_F(SidecarProcessTest, TheSecretFlagIsRefusedWithoutShowingIt) {
+  auto env = GoodEnv("127.0.0.1:0");
+  env.erase(env.begin() + 2);  // GENAUTH_ACCESS_KEY_SECRET
+  Process p(env, {"--genauth-access-key-secret", kSecret});
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 64);
+  EXPECT_NE(p.Stderr().find("--genauth-access-key-secret is not accepted"), std::string::npos)
+      << p.Stderr();
+  EXPECT_NE(p.Stderr().find("GENAUTH_ACCESS_KEY_SECRET_FILE"), std::string::npos) << p.Stderr();
+  EXPECT_EQ(p.Stderr().find(kSecret), std::string::npos);
+  EXPECT_EQ(p.Stdout(), "");
+}
+
+// The one line with this msg, parsed; null when there is none.
+nlohmann::json LogLine(const std::string& out, const std::string& msg) {
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("msg", "") == msg) return json;
+  }
+  return nullptr;
+}
+
+TEST_F(SidecarProcessTest, AWorldReadableSecretFileWorksWithAWarningSayingHowToFixIt) {
+  fs::path dir = TempDir();
+  std::ofstream(dir / "secret") << kSecret << "\n";
+  fs::permissions(dir / "secret", fs::perms(0644));  // the kubelet's default for a Secret volume
+  const std::string socket = (dir / "sidecar.sock").string();
+  auto env = GoodEnv("unix:" + socket);
+  env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
+  // Accepted as warn; then "sidecar started" (info) is not logged, so readiness is the socket.
+  env.push_back("SIDECAR_LOG_LEVEL=warning");
+  Process p(env);
+  for (int i = 0; i < 1000 && !fs::is_socket(socket) && p.Wait(milliseconds(0)) == -1; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_TRUE(fs::is_socket(socket)) << p.Stdout() << p.Stderr();
+  EXPECT_TRUE(Trigger("unix:" + socket).ok());
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+  const std::string out = p.Stdout();
+  nlohmann::json warning = LogLine(out, "configuration warning");
+  ASSERT_TRUE(warning.is_object()) << out;
+  EXPECT_EQ(warning["level"], "warn");  // the spelling SIDECAR_LOG_LEVEL takes
+  const std::string text = warning.value("warning", "");
+  EXPECT_NE(text.find("has mode 0644"), std::string::npos) << text;
+  EXPECT_NE(text.find("defaultMode: 0400"), std::string::npos) << text;
+  EXPECT_EQ(out.find(kSecret), std::string::npos);
+  // Info lines are gone: the alias set the level, it did not only pass validation.
+  EXPECT_TRUE(LogLine(out, "sidecar started").is_null()) << out;
+  EXPECT_TRUE(LogLine(out, "rpc").is_null()) << out;
+}
+
+TEST_F(SidecarProcessTest, ASecretFileThatIsTooLargeOrNotAFileExits64NamingIt) {
+  fs::path dir = TempDir();
+  std::ofstream(dir / "huge") << std::string(64 * 1024 + 1, 'x');
+  for (const fs::path& path : {dir / "huge", dir}) {
+    auto env = GoodEnv("127.0.0.1:0");
+    env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + path.string();
+    Process p(env);
+    EXPECT_EQ(p.Wait(milliseconds(5000)), 64) << path;
+    const std::string err = p.Stderr();
+    EXPECT_NE(err.find("GENAUTH_ACCESS_KEY_SECRET_FILE=\"" + path.string() + "\""),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find(path == dir ? "found a directory" : "more than 64 KiB"), std::string::npos)
+        << err;
+  }
+}
+
+// --- Version ------------------------------------------------------------------------------------
+
+TEST_F(SidecarProcessTest, VersionFlagAndTheVersionInTheStartedLine) {
+  Process version({}, {"--version"});
+  EXPECT_EQ(version.Wait(milliseconds(5000)), 0);
+  EXPECT_EQ(version.Stdout(), std::string("genauth-sidecar ") + kVersion + "\n");
+
+  Process p(GoodEnv("127.0.0.1:0"));
+  ASSERT_GT(p.AwaitStartedPort(milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
+  EXPECT_EQ(LogLine(p.Stdout(), "sidecar started").value("version", ""), kVersion) << p.Stdout();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
 }
 
 }  // namespace

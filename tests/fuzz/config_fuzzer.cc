@@ -1,6 +1,7 @@
 // Fuzzes configuration parsing (environment + flags + the secret and CA files) with an injected
 // ConfigSource. It must never crash, must report every failure as a non-empty message, must only
-// accept configurations inside the documented ranges, and must never echo the access key secret.
+// accept configurations inside the documented ranges, must never echo the access key secret (in
+// errors or warnings), and must never accept the secret from a flag.
 //
 // Input: mode byte (how the secret is given), prefix byte, position byte, then NUL-separated
 // pieces: the secret's tail, the content of readable files, then entries. An entry starting with
@@ -153,6 +154,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (path.rfind("/ok", 0) == 0) return file_content;
     return std::nullopt;
   };
+  // Secret files: the same files, world-readable ones under /ok (which only warns).
+  source.read_secret_file =
+      [&](const std::string& path) -> absl::StatusOr<genauth::common::SecretFileContent> {
+    if (path == kSecretPath) return genauth::common::SecretFileContent{secret + "\n", 0400};
+    if (path.rfind("/ok", 0) == 0) return genauth::common::SecretFileContent{file_content, 0644};
+    return absl::FailedPreconditionError("cannot open the file: No such file or directory");
+  };
 
   const ParseResult result = genauth::config::ParseConfig(source);
   FUZZ_CHECK(result.config.has_value() == result.errors.empty());
@@ -160,6 +168,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!error.empty());
     if (!marker_elsewhere) FUZZ_CHECK(error.find(kMarker) == std::string::npos);
   }
+  for (const std::string& warning : result.warnings) {
+    if (!marker_elsewhere) FUZZ_CHECK(warning.find(kMarker) == std::string::npos);
+  }
+  if (mode == 1 || mode == 2) FUZZ_CHECK(!result.config.has_value());  // the flag is refused
   if (result.config) CheckAccepted(*result.config);
   return 0;
 }

@@ -86,8 +86,14 @@ TEST_F(JsonLoggerTest, EachHelperUsesItsLevel) {
     levels.push_back(line.at("level").get<std::string>());
     messages.push_back(line.at("msg").get<std::string>());
   }
-  EXPECT_THAT(levels, ElementsAre("debug", "info", "warning", "error", "trace"));
+  // The spellings SIDECAR_LOG_LEVEL takes ("warn", not spdlog's "warning").
+  EXPECT_THAT(levels, ElementsAre("debug", "info", "warn", "error", "trace"));
   EXPECT_THAT(messages, ElementsAre("d", "i", "w", "e", "t"));
+  // What a line says is what the setting accepts: each name parses back to its level.
+  const spdlog::level::level_enum written[] = {spdlog::level::debug, spdlog::level::info,
+                                               spdlog::level::warn, spdlog::level::err,
+                                               spdlog::level::trace};
+  for (size_t i = 0; i < levels.size(); ++i) EXPECT_EQ(ParseLogLevel(levels[i]), written[i]);
 }
 
 TEST_F(JsonLoggerTest, NoFieldsGivesOnlyTheCoreKeys) {
@@ -162,6 +168,7 @@ TEST(ParseLogLevelTest, KnownNamesAndDefault) {
   EXPECT_EQ(ParseLogLevel("debug"), spdlog::level::debug);
   EXPECT_EQ(ParseLogLevel("info"), spdlog::level::info);
   EXPECT_EQ(ParseLogLevel("warn"), spdlog::level::warn);
+  EXPECT_EQ(ParseLogLevel("warning"), spdlog::level::warn);  // the alias config accepts
   EXPECT_EQ(ParseLogLevel("error"), spdlog::level::err);
   EXPECT_EQ(ParseLogLevel("off"), spdlog::level::off);
   EXPECT_EQ(ParseLogLevel(""), spdlog::level::info);
