@@ -68,8 +68,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   std::unique_ptr<AdminServer> self(new AdminServer(options, metrics, std::move(ready)));
   self->listen_fd_ = listener->fd;
   self->port_ = listener->port;
-  for (common::EventLoop* loop : {&self->loop_, &self->render_loop_}) {
-    if (absl::Status started = loop->Start(); !started.ok()) return started;
+  for (auto [loop, name] : {std::pair{&self->loop_, "genauth-admin"},
+                            std::pair{&self->render_loop_, "genauth-metrics"}}) {
+    if (absl::Status started = loop->Start(name); !started.ok()) return started;
   }
   // Watches are loop-thread work; wait for this one so that a failure is a start-up error.
   std::promise<absl::Status> watching;

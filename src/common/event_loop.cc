@@ -30,7 +30,7 @@ EventLoop::~EventLoop() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-absl::Status EventLoop::Start() {
+absl::Status EventLoop::Start(const std::string& thread_name) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return ErrnoError("epoll_create1");
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -39,8 +39,8 @@ absl::Status EventLoop::Start() {
   event.events = EPOLLIN;
   event.data.fd = wake_fd_;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) return ErrnoError("epoll_ctl");
-  thread_ = std::thread([this] {
-    NameThisThread("genauth-loop");
+  thread_ = std::thread([this, thread_name] {
+    NameThisThread(thread_name.c_str());
     Run();
   });
   return absl::OkStatus();

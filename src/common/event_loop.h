@@ -37,9 +37,9 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Creates the epoll and wake-up descriptors and starts the thread. Errors: INTERNAL with errno's
-  // words when the kernel refuses a descriptor.
-  absl::Status Start();
+  // Creates the epoll and wake-up descriptors and starts the thread, named `thread_name` (as
+  // `top -H` shows it). Errors: INTERNAL with errno's words when the kernel refuses a descriptor.
+  absl::Status Start(const std::string& thread_name = "genauth-loop");
 
   // Runs `task` on the loop thread soon, after the tasks posted before it. False (and the task is
   // dropped without running) once the loop is stopping. Thread-safe.
