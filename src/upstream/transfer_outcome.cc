@@ -38,8 +38,12 @@ std::string DescribeTransferFailure(const TransferFacts& facts, const std::strin
       return "GenAuth's reply is larger than " + std::to_string(max_reply_bytes) + " bytes";
     case TransportFailure::kNotSent:
       if (IsVerificationFailure(facts.curl_code)) {
+        // Both causes share one libcurl code (an untrusted issuer, or a trusted certificate for
+        // another host name): the hint names both, libcurl's text says which one it was.
         return "TLS certificate of " + base_url +
-               " could not be verified (set GENAUTH_CA_FILE for a private CA)" + because;
+               " could not be verified (it must be issued for that host by a CA in the system "
+               "bundle or GENAUTH_CA_FILE)" +
+               because;
       }
       if (facts.curl_code == CURLE_SSL_CONNECT_ERROR) {
         return "TLS handshake with " + base_url + " failed" + because;

@@ -25,6 +25,8 @@ class HttpsEmulatorTest : public ::testing::Test {
 
   std::string cert() const { return (dir_ / "cert.pem").string(); }
   std::string key() const { return (dir_ / "key.pem").string(); }
+  // Another file in the fixture's temporary folder (removed with it).
+  std::string TempFile(const std::string& name) const { return (dir_ / name).string(); }
 
   HarnessOptions HttpsOptions() const {
     HarnessOptions options;

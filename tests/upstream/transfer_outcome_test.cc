@@ -65,7 +65,8 @@ TEST(TransferOutcomeTest, DescriptionsSayWhatHappenedInPlainWords) {
   const std::string base = "https://api.genauth.ai";
   facts.curl_code = CURLE_PEER_FAILED_VERIFICATION;
   EXPECT_NE(DescribeTransferFailure(facts, "unable to get local issuer", base, "3ms", "10s", 10)
-                .find("could not be verified (set GENAUTH_CA_FILE for a private CA)"),
+                .find("could not be verified (it must be issued for that host by a CA in the "
+                      "system bundle or GENAUTH_CA_FILE): unable to get local issuer"),
             std::string::npos);
   facts.curl_code = CURLE_COULDNT_CONNECT;
   EXPECT_NE(DescribeTransferFailure(facts, "", base, "3ms", "10s", 10)
