@@ -2,6 +2,7 @@
 #include "support/webhook_receiver.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
@@ -30,7 +31,21 @@ WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()
     res.set_content(reply.dump(), "application/json");
   });
   server_->set_tcp_nodelay(true);
+  // httplib listens with a backlog of 5. The emulator opens a connection per delivery, so a burst
+  // of triggers on a busy machine (whose accept thread runs late) had SYNs dropped and retried a
+  // second later — calls of 1 s, or past a test's deadline. listen() again raises the backlog.
+  int listening_socket = -1;
+  server_->set_socket_options([&listening_socket](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening_socket = sock;
+  });
   port_ = server_->bind_to_any_port("127.0.0.1");
+  if (listening_socket >= 0) listen(listening_socket, SOMAXCONN);
+  server_->set_socket_options([](int sock) {  // the callback above refers to this frame
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   for (int i = 0; i < 2000 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
