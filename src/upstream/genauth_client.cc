@@ -311,12 +311,17 @@ void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
   context.can_renew_token = call->token != nullptr && !call->report.token_renewed;
   if (call->token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&
       attempt.outcome.status == 401) {
-    // Before deciding: a refused fresh token starts the back-off that this very 401 then obeys.
-    if (std::optional<common::Duration> wait = renewal_backoff_.RecordRefused(
-            call->token->serial, call->token->obtained_at, now, random_->NextUnit())) {
-      token_renewal_backoffs_->Increment();
-      if (options_.on_token_renewal_backoff) {
-        options_.on_token_renewal_backoff(renewal_backoff_.fresh_refusals(), *wait);
+    // Only the repeat after this call's own renewal is evidence: the token it got by renewing was
+    // refused too, so renewing did not help. (A first attempt's token may simply have been
+    // revoked since it was fetched; renewing is the fix for that.) Recorded before deciding, so
+    // that this very 401 already carries the wait it started.
+    if (call->report.token_renewed) {
+      if (std::optional<common::Duration> wait = renewal_backoff_.RecordRefused(
+              call->token->serial, call->token->obtained_at, now, random_->NextUnit())) {
+        token_renewal_backoffs_->Increment();
+        if (options_.on_token_renewal_backoff) {
+          options_.on_token_renewal_backoff(renewal_backoff_.fresh_refusals(), *wait);
+        }
       }
     }
     context.renewal_wait = renewal_backoff_.Remaining(now);

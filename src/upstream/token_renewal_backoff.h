@@ -4,9 +4,10 @@
 // rights, or the clocks disagree about the token's times — renewing does not help, and every call
 // would become a call, a token fetch and a repeat: the token endpoint would take the whole load.
 //
-// The sign is a 401 for a *fresh* token: younger than `fresh_token_age` and never accepted (no call
-// has succeeded with it), counted once per token. A token that calls have used and that is then
-// refused was revoked, and renewing it is right, however young it is. After a fresh token is
+// The sign is a 401 for the token a call has just obtained by renewing (the GenAuth client reports
+// only those) when that token is *fresh*: younger than `fresh_token_age` and never accepted (no
+// call has succeeded with it); each token counts once. A token that calls have used and that is
+// then refused was revoked, and renewing it is right, however young it is. After a fresh token is
 // refused, renewals wait an exponentially growing, capped, jittered interval; a 401 meanwhile is
 // answered at once, its token kept, with the time left as the caller's RetryInfo. A call that
 // succeeds with a token ends the back-off.
