@@ -125,18 +125,21 @@ TokenCache::Acquisition TokenCache::TryAcquire(std::optional<uint64_t> waited_ep
   }
   if (stopping_) {
     result.error = absl::UnavailableError("the sidecar is shutting down");
+    result.shutting_down = true;
     return result;
   }
   if (waited_epoch) {
     if (fetch_epoch_ != *waited_epoch && !fetch_in_flight_ && !fetch_wanted_) {
       // The fetch this caller waited for has finished without giving a usable token.
       result.error = TokenUnavailable(last_error_);
+      result.retry_after = std::max<common::Duration>(retry_at_ - now, common::Duration::zero());
       return result;
     }
   } else {
     if (!fetch_in_flight_ && !last_error_.ok() && now < retry_at_) {
       fast_failures_->Increment();
       result.error = TokenUnavailable(last_error_);
+      result.retry_after = retry_at_ - now;
       return result;
     }
     // A fetch already under way serves this caller too: asking again would fetch twice.
@@ -258,6 +261,7 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
   token->refresh_at =
       now + std::chrono::duration_cast<common::Duration>(lifetime * options_.refresh_fraction);
   token->usable_until = now + lifetime - margin;
+  token->serial = ++installed_;
   current_ = std::move(token);
   last_error_ = absl::OkStatus();
   consecutive_failures_ = 0;

@@ -56,6 +56,9 @@ struct ManagementToken {
   common::TimePoint obtained_at;
   common::TimePoint refresh_at;    // the refresher renews it from here on
   common::TimePoint usable_until;  // Get stops returning it from here on
+  // Counts the tokens this cache has installed, from 1: tells two tokens apart without comparing
+  // the secret strings (e.g. whether a 401 is for a token already known to be refused).
+  uint64_t serial = 0;
 };
 
 class TokenCache {
@@ -87,6 +90,10 @@ class TokenCache {
   struct Acquisition {
     std::shared_ptr<const ManagementToken> token;
     absl::Status error;  // set when there is no token and no wait
+    // With `error`: how long until the refresher tries the token endpoint again (the rest of its
+    // back-off; zero when a fetch may start at once), so the caller can be told when to come back.
+    common::Duration retry_after{0};
+    bool shutting_down = false;  // with `error`: the cache is stopping, not the endpoint failing
     bool wait = false;
     uint64_t epoch = 0;  // pass back as `waited_epoch` after `on_fetch_done` ran
   };
@@ -147,6 +154,7 @@ class TokenCache {
   bool fetch_wanted_ = false;
   bool fetch_in_flight_ = false;
   uint64_t fetch_epoch_ = 0;  // counts finished fetches
+  uint64_t installed_ = 0;    // counts installed tokens: the last one's ManagementToken::serial
   // Counts finished replacement fetches: wakes the refresher to recompute its schedule, which it
   // cannot know while a replacement is in flight.
   uint64_t replacements_ = 0;

@@ -1,6 +1,7 @@
 // Layer wiring and lifecycle (see sidecar_server.h).
 #include "server/sidecar_server.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/duration.h"
@@ -15,9 +16,13 @@
 namespace genauth::server {
 namespace {
 
-// The client's options with a log line on every circuit breaker state change.
-upstream::GenAuthClientOptions WithCircuitLog(upstream::GenAuthClientOptions options,
-                                              const observability::JsonLogger* logger) {
+// How often a drain looks whether the calls in flight have all been answered.
+constexpr auto kDrainPollInterval = std::chrono::milliseconds(10);
+
+// The client's options with a log line on every circuit breaker state change and on every step of
+// the token renewal back-off.
+upstream::GenAuthClientOptions WithStateChangeLogs(upstream::GenAuthClientOptions options,
+                                                   const observability::JsonLogger* logger) {
   options.on_circuit_change = [logger](upstream::CircuitState from, upstream::CircuitState to,
                                        int failures) {
     nlohmann::json fields = {{"from", upstream::CircuitStateName(from)},
@@ -29,6 +34,12 @@ upstream::GenAuthClientOptions WithCircuitLog(upstream::GenAuthClientOptions opt
     } else {
       logger->Info("GenAuth circuit breaker state changed", std::move(fields));
     }
+  };
+  options.on_token_renewal_backoff = [logger](int fresh_refusals, common::Duration wait) {
+    logger->Warn(
+        "GenAuth refused a fresh management token; token renewals back off (check the access "
+        "key and the clock)",
+        {{"freshTokensRefused", fresh_refusals}, {"renewIn", common::FormatDuration(wait)}});
   };
   return options;
 }
@@ -66,7 +77,7 @@ SidecarServer::SidecarServer(SidecarServerOptions options, std::string access_ke
       signer_(options_.signature ? std::optional<auth::RequestSigner>(
                                        std::in_place, *options_.signature, &credentials_, clock)
                                  : std::nullopt),
-      client_(WithCircuitLog(options_.client, logger_.get()), &transport_, &loop_, &tokens_,
+      client_(WithStateChangeLogs(options_.client, logger_.get()), &transport_, &loop_, &tokens_,
               signer_ ? &*signer_ : nullptr, clock, random, &metrics_) {}
 
 SidecarServer::~SidecarServer() {
@@ -262,9 +273,16 @@ void SidecarServer::Shutdown() {
     clock_->SleepUntil(clock_->Now() + options_.drain_delay);
   }
   handler_->StopAccepting();
+  // The listener stays open while the calls in flight finish, so that a new caller is told why
+  // and when to come back (SHUTTING_DOWN with a RetryInfo) instead of meeting a closed port.
+  const common::TimePoint grace_end = clock_->Now() + options_.shutdown_grace;
+  while (handler_->in_flight() > 0 && clock_->Now() < grace_end) {
+    clock_->SleepUntil(std::min(grace_end, clock_->Now() + kDrainPollInterval));
+  }
   // Shutdown waits for running calls until the deadline, then cancels what is left.
   // Calls are finished from the loop, so it runs until the server has answered every one.
-  server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::max(common::Duration::zero(), grace_end - clock_->Now()));
   if (secret_watcher_) secret_watcher_->Stop();
   tokens_.Stop();
   loop_.Stop();

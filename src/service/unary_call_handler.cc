@@ -10,6 +10,7 @@
 #include "service/grpc_status.h"
 #include "service/request_validator.h"
 #include "service/transcoder.h"
+#include "upstream/call_decision.h"
 #include "upstream/error_details.h"
 
 namespace genauth::service {
@@ -184,9 +185,7 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   }
   const Route& route = *call->route;
   if (!accepting_.load()) {
-    absl::Status status = absl::UnavailableError("the sidecar is shutting down");
-    upstream::SetErrorInfo(status, upstream::reason::kShuttingDown);
-    Finish(call, status, report, nullptr);
+    Finish(call, upstream::ShuttingDownRefusal(), report, nullptr);
     return call;
   }
   // Admitted before parsing: a burst of large requests is refused before it is expanded.

@@ -19,7 +19,7 @@ namespace genauth::upstream {
 struct CallReport {
   int attempts = 0;  // upstream requests sent or tried (the token fetch not included)
   // Why the call stopped without (another) attempt, when it did: "circuit_open", "rate_limited",
-  // "retry_budget", "deadline" or "cancelled"; empty otherwise.
+  // "retry_budget", "deadline", "token_renewal_backoff" or "cancelled"; empty otherwise.
   std::string stopped_by;
   int http_status = 0;     // of the last reply, 0 when none
   int genauth_status = 0;  // the last envelope's statusCode, 0 when none

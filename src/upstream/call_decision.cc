@@ -6,13 +6,21 @@
 namespace genauth::upstream {
 namespace {
 
-// An error that ends a call before its next attempt, keeping the last attempt's cause visible.
-absl::Status Refusal(absl::StatusCode code, const std::string& why, const absl::Status& last_error,
-                     const char* error_reason, common::Duration retry_after) {
-  absl::Status status(
-      code, last_error.ok() ? why : why + "; last error: " + std::string(last_error.message()));
+// An error that refuses a call before GenAuth was called at all.
+absl::Status Refusal(absl::StatusCode code, const std::string& why, const char* error_reason,
+                     common::Duration retry_after) {
+  absl::Status status(code, why);
   SetErrorInfo(status, error_reason);
   SetRetryInfo(status, retry_after);
+  return status;
+}
+
+// A call that reached GenAuth and wanted to try again, but `refused_by` would not let it: the last
+// attempt's own error (what GenAuth said), marked with what refused the retry and why.
+absl::Status RetryRefused(const absl::Status& last_error, const char* refused_by,
+                          const std::string& why) {
+  absl::Status status = WithMessageSuffix(last_error, "; not retried: " + why);
+  AddErrorInfoMetadata(status, kRetryRefusedByKey, refused_by);
   return status;
 }
 
@@ -28,8 +36,20 @@ NextStep Answer(absl::Status status, std::string stopped_by = "") {
 
 NextStep DecideAfterFailure(const ClassifiedAttempt& attempt, const RetryContext& context) {
   const retry::AttemptOutcome& outcome = attempt.outcome;
-  if (context.can_renew_token && outcome.failure == retry::AttemptFailure::kStatus &&
-      outcome.status == 401) {
+  const bool refused_token =
+      outcome.failure == retry::AttemptFailure::kStatus && outcome.status == 401;
+  if (refused_token && context.renewal_wait) {
+    // GenAuth refuses even fresh tokens: another renewal would only add a token fetch and a
+    // repeat to every call. GenAuth's answer, and when renewing is worth trying again.
+    absl::Status status = attempt.status;
+    if (context.can_renew_token) {
+      status = WithMessageSuffix(
+          status, "; the management token was not renewed: GenAuth refused a fresh one");
+    }
+    SetRetryInfo(status, *context.renewal_wait);
+    return Answer(std::move(status), context.can_renew_token ? "token_renewal_backoff" : "");
+  }
+  if (context.can_renew_token && refused_token) {
     // GenAuth refused the token, so it did not process the call: renew and repeat once.
     NextStep step;
     step.kind = NextStep::Kind::kRenewTokenAndRepeat;
@@ -62,7 +82,8 @@ NextStep DecideAfterFailure(const ClassifiedAttempt& attempt, const RetryContext
 
 absl::Status BudgetRefusal(const ClassifiedAttempt& attempt,
                            const std::optional<common::Duration>& pause, common::Duration wait) {
-  absl::Status status = attempt.status;
+  absl::Status status = RetryRefused(attempt.status, "RETRY_BUDGET",
+                                     "the retry budget is spent (GenAuth is failing many calls)");
   if (pause) SetRetryInfo(status, wait);
   return status;
 }
@@ -76,15 +97,42 @@ absl::Status DeadlineRefusal(const absl::Status& last_error) {
 }
 
 absl::Status RateLimitRefusal(common::Duration remaining, const absl::Status& last_error) {
+  if (!last_error.ok()) {
+    absl::Status status =
+        RetryRefused(last_error, reason::kRateLimited,
+                     "GenAuth is rate limiting; calls are paused until its Retry-After has passed");
+    SetRetryInfo(status, remaining);
+    return status;
+  }
   return Refusal(absl::StatusCode::kResourceExhausted,
                  "GenAuth is rate limiting; calls are paused until its Retry-After has passed",
-                 last_error, reason::kRateLimited, remaining);
+                 reason::kRateLimited, remaining);
 }
 
 absl::Status CircuitOpenRefusal(common::Duration retry_after, const absl::Status& last_error) {
+  if (!last_error.ok()) {
+    absl::Status status = RetryRefused(last_error, reason::kCircuitOpen,
+                                       "GenAuth failed repeatedly and the circuit breaker opened");
+    SetRetryInfo(status, retry_after);
+    return status;
+  }
   return Refusal(absl::StatusCode::kUnavailable,
-                 "GenAuth failed repeatedly; the circuit breaker is open", last_error,
-                 reason::kCircuitOpen, retry_after);
+                 "GenAuth failed repeatedly; the circuit breaker is open", reason::kCircuitOpen,
+                 retry_after);
+}
+
+absl::Status TokenUnavailableRefusal(const absl::Status& error, common::Duration retry_after) {
+  absl::Status status = error;
+  SetErrorInfo(status, reason::kTokenUnavailable);
+  SetRetryInfo(status, retry_after);
+  return status;
+}
+
+absl::Status ShuttingDownRefusal() {
+  absl::Status status = absl::UnavailableError("the sidecar is shutting down");
+  SetErrorInfo(status, reason::kShuttingDown);
+  SetRetryInfo(status, kShuttingDownRetryAfter);
+  return status;
 }
 
 absl::Status CancelledByCaller(int attempts) {

@@ -24,6 +24,15 @@ void SetErrorInfo(absl::Status& status, const std::string& reason,
   status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
 }
 
+void AddErrorInfoMetadata(absl::Status& status, const std::string& key, const std::string& value) {
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  if (!payload) return;
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return;
+  (*info.mutable_metadata())[key] = value;
+  status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+}
+
 void SetRetryInfo(absl::Status& status, std::chrono::nanoseconds retry_delay) {
   if (status.ok()) return;
   google::rpc::RetryInfo info;
@@ -50,11 +59,32 @@ std::string ErrorInfoReason(const absl::Status& status) {
   return info.reason();
 }
 
-absl::Status WithMessagePrefix(const absl::Status& status, const std::string& prefix) {
-  absl::Status out(status.code(), prefix + std::string(status.message()));
+namespace {
+
+absl::Status WithMessage(const absl::Status& status, const std::string& message) {
+  absl::Status out(status.code(), message);
   status.ForEachPayload(
       [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ErrorInfoMetadata(const absl::Status& status) {
+  std::map<std::string, std::string> metadata;
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return metadata;
+  for (const auto& [key, value] : info.metadata()) metadata[key] = value;
+  return metadata;
+}
+
+absl::Status WithMessagePrefix(const absl::Status& status, const std::string& prefix) {
+  return WithMessage(status, prefix + std::string(status.message()));
+}
+
+absl::Status WithMessageSuffix(const absl::Status& status, const std::string& suffix) {
+  return WithMessage(status, std::string(status.message()) + suffix);
 }
 
 }  // namespace genauth::upstream

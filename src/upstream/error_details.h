@@ -35,15 +35,23 @@ inline constexpr char kRateLimited[] = "RATE_LIMITED";  // GenAuth said 429; cal
 void SetErrorInfo(absl::Status& status, const std::string& reason,
                   const std::map<std::string, std::string>& metadata = {});
 
+// Adds (or replaces) one metadata entry of the ErrorInfo detail already on `status`; does nothing
+// when there is none (the reason it would need is not known here).
+void AddErrorInfoMetadata(absl::Status& status, const std::string& key, const std::string& value);
+
 // Attaches a google.rpc.RetryInfo detail: when the caller may try again.
 void SetRetryInfo(absl::Status& status, std::chrono::nanoseconds retry_delay);
 
 // The ErrorInfo reason on `status`, empty when it has none (logs and tests).
 std::string ErrorInfoReason(const absl::Status& status);
+// The ErrorInfo metadata on `status`, empty when it has none (tests).
+std::map<std::string, std::string> ErrorInfoMetadata(const absl::Status& status);
 // The RetryInfo delay attached to `status`, if any.
 std::optional<std::chrono::nanoseconds> RetryInfoDelay(const absl::Status& status);
 
 // A copy of `status` with `prefix` before its message, payloads kept.
 absl::Status WithMessagePrefix(const absl::Status& status, const std::string& prefix);
+// A copy of `status` with `suffix` after its message, payloads kept.
+absl::Status WithMessageSuffix(const absl::Status& status, const std::string& suffix);
 
 }  // namespace genauth::upstream

@@ -42,6 +42,7 @@ absl::Status GenAuthClientOptions::Validate() const {
   if (absl::Status s = retry.Validate(); !s.ok()) return s;
   if (absl::Status s = retry_budget.Validate(); !s.ok()) return s;
   if (absl::Status s = circuit_breaker.Validate(); !s.ok()) return s;
+  if (absl::Status s = token_renewal.Validate(); !s.ok()) return s;
   if (attempt_timeout <= common::Duration::zero()) {
     return absl::InvalidArgumentError("attempt timeout must be over 0");
   }
@@ -64,6 +65,14 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
                                    "Upstream attempts repeated after a retryable failure")),
       token_renewals_(metrics->GetCounter("genauth_upstream_token_renewals_total", {},
                                           "Calls repeated with a new token after a 401")),
+      token_renewals_refused_(metrics->GetCounter(
+          "genauth_upstream_token_renewals_refused_total", {},
+          "401s answered without renewing the token, because GenAuth refused fresh tokens and "
+          "renewals are backing off")),
+      token_renewal_backoffs_(metrics->GetCounter(
+          "genauth_upstream_token_renewal_backoffs_total", {},
+          "Fresh management tokens GenAuth refused, each starting or extending the renewal "
+          "back-off")),
       retries_refused_deadline_(metrics->GetCounter("genauth_upstream_retries_refused_total",
                                                     {{"why", "deadline"}},
                                                     "Retryable failures not retried, by why")),
@@ -87,7 +96,8 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
                  circuit_transitions_.at(static_cast<size_t>(to))->Increment();
                  if (options_.on_circuit_change) options_.on_circuit_change(from, to, failures);
                }),
-      pause_(clock) {
+      pause_(clock),
+      renewal_backoff_(options_.token_renewal) {
   for (CircuitState state : {CircuitState::kClosed, CircuitState::kOpen, CircuitState::kHalfOpen}) {
     circuit_transitions_.at(static_cast<size_t>(state)) = metrics->GetCounter(
         "genauth_upstream_circuit_transitions_total", {{"to", CircuitStateName(state)}},
@@ -157,10 +167,8 @@ GenAuthClient::CallHandle GenAuthClient::Start(UpstreamCall call, common::TimePo
         budget_.RecordCall();
         Begin(pending);
       })) {
-    absl::Status status = absl::UnavailableError("the sidecar is shutting down");
-    SetErrorInfo(status, reason::kShuttingDown);
     pending->finished = true;
-    pending->done(status, pending->report);
+    pending->done(ShuttingDownRefusal(), pending->report);
   }
   return pending;
 }
@@ -218,9 +226,8 @@ void GenAuthClient::Begin(const CallHandle& call) {
       return;
     }
     if (!got.token) {
-      absl::Status status = got.error;
-      SetErrorInfo(status, reason::kTokenUnavailable);
-      Finish(call, status);
+      Finish(call, got.shutting_down ? ShuttingDownRefusal()
+                                     : TokenUnavailableRefusal(got.error, got.retry_after));
       return;
     }
     token = std::move(got.token);
@@ -288,6 +295,7 @@ void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
   AttemptCounter(call->call, *call->metrics, attempt.outcome.failure)->Increment();
   RecordHealth(call->admission, attempt.outcome, call->attempt_timeout < options_.attempt_timeout);
   if (attempt.status.ok()) {
+    if (call->token) renewal_backoff_.RecordAccepted(call->token->serial);
     Finish(call, std::move(attempt.data));
     return;
   }
@@ -301,6 +309,23 @@ void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
   context.max_attempts = options_.retry.max_attempts;
   context.retries_done = call->retries_done;
   context.can_renew_token = call->token != nullptr && !call->report.token_renewed;
+  if (call->token != nullptr && attempt.outcome.failure == retry::AttemptFailure::kStatus &&
+      attempt.outcome.status == 401) {
+    // Only the repeat after this call's own renewal is evidence: the token it got by renewing was
+    // refused too, so renewing did not help. (A first attempt's token may simply have been
+    // revoked since it was fetched; renewing is the fix for that.) Recorded before deciding, so
+    // that this very 401 already carries the wait it started.
+    if (call->report.token_renewed) {
+      if (std::optional<common::Duration> wait = renewal_backoff_.RecordRefused(
+              call->token->serial, call->token->obtained_at, now, random_->NextUnit())) {
+        token_renewal_backoffs_->Increment();
+        if (options_.on_token_renewal_backoff) {
+          options_.on_token_renewal_backoff(renewal_backoff_.fresh_refusals(), *wait);
+        }
+      }
+    }
+    context.renewal_wait = renewal_backoff_.Remaining(now);
+  }
   context.now = now;
   context.deadline = call->deadline;
   context.backoff = retry::FullJitterBackoff(options_.retry, call->retries_done + 1, *random_);
@@ -309,6 +334,7 @@ void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
   switch (step.kind) {
     case NextStep::Kind::kAnswer:
       if (step.stopped_by == "deadline") retries_refused_deadline_->Increment();
+      if (step.stopped_by == "token_renewal_backoff") token_renewals_refused_->Increment();
       if (!step.stopped_by.empty()) call->report.stopped_by = step.stopped_by;
       Finish(call, std::move(step.status));
       return;

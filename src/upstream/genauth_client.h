@@ -10,7 +10,9 @@
 // Protecting GenAuth (and callers) when it is unwell, all per client, i.e. per upstream:
 // - a retry budget caps retries at a fraction of recent calls (retry/retry_budget.h);
 // - a circuit breaker refuses attempts at once after consecutive failures (circuit_breaker.h);
-// - a 429 pauses every call until its Retry-After has passed (rate_limit_pause.h).
+// - a 429 pauses every call until its Retry-After has passed (rate_limit_pause.h);
+// - when GenAuth refuses fresh tokens, 401s stop renewing the token for a while
+//   (token_renewal_backoff.h), so the token endpoint is not hit once per call.
 //
 // Threading: Start and Cancel from any thread; everything else happens on the loop thread, which
 // is also where `done` runs. One client serves every call.
@@ -41,6 +43,7 @@
 #include "upstream/circuit_breaker.h"
 #include "upstream/http_transport.h"
 #include "upstream/rate_limit_pause.h"
+#include "upstream/token_renewal_backoff.h"
 
 namespace genauth::upstream {
 
@@ -54,6 +57,12 @@ struct GenAuthClientOptions {
   CircuitBreakerOptions circuit_breaker;
   // Told of every circuit state change (for a log line); may be empty.
   CircuitBreaker::Listener on_circuit_change;
+  // When GenAuth refuses fresh tokens, renewals after a 401 back off (token_renewal_backoff.h).
+  TokenRenewalBackoffOptions token_renewal;
+  // Told, on the loop thread, when a refused fresh token starts or extends that back-off: how many
+  // fresh tokens were refused in a row and how long renewals now wait (for a log line); may be
+  // empty.
+  std::function<void(int fresh_refusals, common::Duration wait)> on_token_renewal_backoff;
   common::Duration attempt_timeout = std::chrono::seconds(10);  // one attempt, at most
 
   // Retry, budget and breaker settings, checked once before a client is built.
@@ -137,6 +146,8 @@ class GenAuthClient {
   observability::MetricsRegistry* const metrics_;
   observability::Counter* const retries_;
   observability::Counter* const token_renewals_;
+  observability::Counter* const token_renewals_refused_;
+  observability::Counter* const token_renewal_backoffs_;
   observability::Counter* const retries_refused_deadline_;
   observability::Counter* const retries_refused_budget_;
   observability::Counter* const rejected_circuit_open_;
@@ -148,6 +159,7 @@ class GenAuthClient {
   retry::RetryBudget budget_;
   CircuitBreaker breaker_;
   RateLimitPause pause_;
+  TokenRenewalBackoff renewal_backoff_;                             // loop thread only
   std::vector<std::pair<std::string, std::string>> fixed_headers_;  // built once
   std::string userpool_header_;
   std::mutex rpc_metrics_mu_;

@@ -507,6 +507,32 @@ TEST_F(TryAcquireTest, AUsableTokenIsReturnedAtOnceAndAnInvalidatedOneIsNot) {
   auto fresh = cache->TryAcquire(renewed.epoch, Waker());
   ASSERT_NE(fresh.token, nullptr);
   EXPECT_EQ(fresh.token->access_token, "token-2");
+  // Serials tell the tokens apart without comparing them.
+  EXPECT_EQ(got.token->serial, 1u);
+  EXPECT_EQ(fresh.token->serial, 2u);
+}
+
+TEST_F(TryAcquireTest, AnErrorSaysWhenTheTokenEndpointIsTriedAgain) {
+  auto cache = MakeCache();
+  fetcher_.results.push_back(absl::UnavailableError("token endpoint: connection refused"));
+  auto first = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_TRUE(first.wait);
+  cache->RunDueFetch();  // fails: the back-off is 250 ms with this jitter
+  // The caller that waited for the failed fetch: the whole back-off is ahead.
+  auto waited = cache->TryAcquire(first.epoch, Waker());
+  ASSERT_FALSE(waited.error.ok());
+  EXPECT_FALSE(waited.shutting_down);
+  EXPECT_EQ(waited.retry_after, milliseconds(250));
+  // A caller failed fast within the back-off: what is left of it.
+  clock_.Advance(milliseconds(100));
+  auto fast = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_FALSE(fast.error.ok());
+  EXPECT_EQ(fast.retry_after, milliseconds(150));
+  // Stopping is not the endpoint's failure: the caller is told the sidecar is going away.
+  cache->Stop();
+  auto stopped = cache->TryAcquire(std::nullopt, Waker());
+  ASSERT_FALSE(stopped.error.ok());
+  EXPECT_TRUE(stopped.shutting_down);
 }
 
 TEST_F(TryAcquireTest, StoppingWakesWaitersWhoThenGetAnError) {

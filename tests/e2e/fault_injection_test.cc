@@ -7,6 +7,8 @@
 
 #include <ctime>
 #include <future>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -439,10 +441,19 @@ TEST_F(FaultInjectionTest, TokenEndpointDownFailsFastWithoutCallingTheApi) {
   EXPECT_EQ(Reason(call.status), "TOKEN_UNAVAILABLE");
   EXPECT_EQ(Triggers(), 0u);
   EXPECT_LT(call.ms, 1000 * kSlack);
+  // The caller is told when the token endpoint will be tried again: within the refresher's
+  // back-off, which the harness caps at 100 ms.
+  int64_t delay_ms = -1;
+  ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms));
+  EXPECT_GE(delay_ms, 0);
+  EXPECT_LE(delay_ms, 100);
   // While the token endpoint stays down, callers fail fast instead of each hammering it.
   const size_t fetches = h_.emulator().CountRequests(kTokenPath);
   Outcome again = CallTrigger();
   EXPECT_EQ(again.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(again.status), "TOKEN_UNAVAILABLE");
+  ASSERT_TRUE(HasRetryInfo(again.status, &delay_ms));
+  EXPECT_LE(delay_ms, 100);
   EXPECT_LT(again.ms, 500 * kSlack);
   EXPECT_LE(h_.emulator().CountRequests(kTokenPath), fetches + 1);
 }
@@ -455,6 +466,149 @@ TEST_F(FaultInjectionTest, ATokenRevokedMidFlightIsRenewedAndTheCallRepeatedOnce
   EXPECT_EQ(Triggers(), 2u);  // a 401 was not processed: repeating it is safe
   EXPECT_EQ(h_.emulator().CountRequests(kTokenPath), 1u);
   EXPECT_LT(call.ms, 1000 * kSlack);
+}
+
+TEST_F(FaultInjectionTest, WhenGenAuthRefusesFreshTokensRenewalsBackOffInsteadOfOneFetchPerCall) {
+  // Short enough to wait out here, long enough for the calls in between (waits of 0.5-1 s, then
+  // 1-2 s).
+  auto& o = h_.sidecar_options();
+  o.client.token_renewal.base_delay = std::chrono::seconds(1);
+  o.client.token_renewal.max_delay = std::chrono::seconds(2);
+  StartWarm();  // its token was accepted
+  Fault refused = Envelope(401);
+  refused.api_code = "2004";
+  h_.emulator().ScriptFaults(kTriggerPath, Times(100, refused));
+  auto fetches = [this] { return h_.emulator().CountRequests(kTokenPath); };
+  auto expect_genauths_401 = [](const grpc::Status& status) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    std::string reason;
+    std::map<std::string, std::string> metadata = ErrorInfoMetadata(status, &reason);
+    EXPECT_EQ(reason, "GENAUTH_ERROR");
+    EXPECT_EQ(metadata["statusCode"], "401");
+    EXPECT_EQ(metadata["apiCode"], "2004");
+    EXPECT_FALSE(metadata["requestId"].empty());
+  };
+
+  // A token that worked is refused: revoked, so it is renewed and the call repeated; the fresh
+  // token is refused too, which starts the back-off, and the caller learns how long it is.
+  Outcome first = CallTrigger();
+  expect_genauths_401(first.status);
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(first.status, &delay_ms));
+  EXPECT_GT(delay_ms, 0);
+  EXPECT_LE(delay_ms, 1000);
+  EXPECT_EQ(Triggers(), 2u);
+  EXPECT_EQ(fetches(), 1u);
+
+  // During the back-off each call is answered after its one attempt: no token fetch, no repeat.
+  for (int i = 0; i < 5; ++i) {
+    Outcome call = CallTrigger();
+    expect_genauths_401(call.status);
+    ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms));
+    EXPECT_GT(delay_ms, 0);
+    EXPECT_LE(delay_ms, 1000);
+    EXPECT_NE(call.status.error_message().find("not renewed"), std::string::npos)
+        << call.status.error_message();
+    EXPECT_LT(call.ms, 500 * kSlack);
+  }
+  EXPECT_EQ(Triggers(), 7u);
+  EXPECT_EQ(fetches(), 1u);
+  EXPECT_EQ(Counter("genauth_upstream_token_renewals_refused_total"), 5u);
+  EXPECT_EQ(Counter("genauth_upstream_token_renewal_backoffs_total"), 1u);
+  EXPECT_NE(h_.Logs().find("GenAuth refused a fresh management token"), std::string::npos);
+
+  // Once the wait is over, one renewal goes; its token is refused as well, and the wait doubles.
+  std::this_thread::sleep_for(milliseconds(delay_ms + 50));
+  Outcome renewed = CallTrigger();
+  expect_genauths_401(renewed.status);
+  ASSERT_TRUE(HasRetryInfo(renewed.status, &delay_ms));
+  EXPECT_GE(delay_ms, 900);  // 1-2 s, less the time the call took
+  EXPECT_LE(delay_ms, 2000);
+  EXPECT_EQ(Triggers(), 9u);
+  EXPECT_EQ(fetches(), 2u);
+  EXPECT_EQ(Counter("genauth_upstream_token_renewal_backoffs_total"), 2u);
+
+  // GenAuth accepts the token again: the call succeeds, which ends the back-off; a later 401 for
+  // that token (which worked) is a revocation and is renewed at once.
+  h_.emulator().ClearFaults();
+  EXPECT_TRUE(CallTrigger().status.ok());
+  h_.emulator().ScriptFaults(kTriggerPath, {refused});
+  Outcome revoked = CallTrigger();
+  EXPECT_TRUE(revoked.status.ok()) << revoked.status.error_message();
+  EXPECT_EQ(Triggers(), 12u);
+  EXPECT_EQ(fetches(), 3u);
+}
+
+// --- a call that reached GenAuth, then was refused a retry ---
+
+TEST_F(FaultInjectionTest, ACallWhoseOwnAttemptsOpenTheBreakerIsAnsweredWithWhatGenAuthSaid) {
+  auto& o = h_.sidecar_options();
+  o.client.circuit_breaker = {2, milliseconds(500)};
+  StartWarm();
+  h_.emulator().ScriptFaults(kTriggerPath, Times(2, Envelope(503)));
+  // Two 503s in a row: the second opens the breaker, which then refuses the third attempt.
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  std::string reason;
+  std::map<std::string, std::string> metadata = ErrorInfoMetadata(call.status, &reason);
+  EXPECT_EQ(reason, "GENAUTH_ERROR");  // not CIRCUIT_OPEN: GenAuth was called, and said 503
+  EXPECT_EQ(metadata["statusCode"], "503");
+  EXPECT_EQ(metadata["httpStatus"], "503");
+  EXPECT_FALSE(metadata["requestId"].empty());
+  EXPECT_EQ(metadata["retryRefusedBy"], "CIRCUIT_OPEN");
+  EXPECT_NE(call.status.error_message().find("not retried: GenAuth failed repeatedly and the "
+                                             "circuit breaker opened"),
+            std::string::npos)
+      << call.status.error_message();
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms));
+  EXPECT_GT(delay_ms, 0);
+  EXPECT_LE(delay_ms, 500);
+  EXPECT_EQ(Triggers(), 2u);
+  // A call that arrives now is refused before reaching GenAuth: that, and only that, is
+  // CIRCUIT_OPEN.
+  Outcome next = CallTrigger();
+  EXPECT_EQ(Reason(next.status), "CIRCUIT_OPEN");
+  EXPECT_TRUE(ErrorInfoMetadata(next.status).empty());
+  EXPECT_EQ(Triggers(), 2u);
+  // The log line of the first call has both what GenAuth said and what stopped the call.
+  bool logged = false;
+  for (const std::string& line : h_.LogLines()) {
+    if (line.find("\"stoppedBy\":\"circuit_open\"") != std::string::npos &&
+        line.find("\"genauthStatus\":503") != std::string::npos &&
+        line.find("\"requestId\"") != std::string::npos) {
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged) << h_.Logs();
+}
+
+TEST_F(FaultInjectionTest, ARetryRefusedByAnotherCallsRateLimitIsAnsweredWithWhatGenAuthSaid) {
+  StartWarm();
+  // A read meets a 503 that asks for 1 s; while it waits, a trigger meets a 429 that pauses every
+  // call for 2 s, so the read's retry is refused.
+  h_.emulator().ScriptFaults(kGetPath, {Envelope(503, "1")});
+  auto read = std::async(std::launch::async, [this] { return CallGet(milliseconds(3000)); });
+  for (int i = 0; i < 200 && Gets() < 1; ++i) std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(Gets(), 1u);
+  h_.emulator().ScriptFaults(kTriggerPath, {Envelope(429, "2")});
+  Outcome limited = CallTrigger(milliseconds(500));
+  EXPECT_EQ(limited.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Outcome got = read.get();
+  EXPECT_EQ(got.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  std::string reason;
+  std::map<std::string, std::string> metadata = ErrorInfoMetadata(got.status, &reason);
+  EXPECT_EQ(reason, "GENAUTH_ERROR");
+  EXPECT_EQ(metadata["statusCode"], "503");
+  EXPECT_FALSE(metadata["requestId"].empty());
+  EXPECT_EQ(metadata["retryRefusedBy"], "RATE_LIMITED");
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(got.status, &delay_ms));  // what is left of the 2 s pause
+  EXPECT_GT(delay_ms, 0);
+  EXPECT_LE(delay_ms, 2000);
+  EXPECT_EQ(Gets(), 1u);
+  EXPECT_GE(got.ms, 990);
+  EXPECT_LT(got.ms, 2000 * kSlack);
 }
 
 // --- bad replies ---
@@ -643,6 +797,10 @@ TEST_F(FaultInjectionTest, DrainServesDuringTheDelayThenRefusesAndLetsInFlightCa
   // After it: refused at once.
   Outcome refused = CallTrigger();
   EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(refused.status), "SHUTTING_DOWN");
+  int64_t delay_ms = 0;
+  ASSERT_TRUE(HasRetryInfo(refused.status, &delay_ms));
+  EXPECT_EQ(delay_ms, 1000);
   EXPECT_LT(refused.ms, 500 * kSlack);       // at once, against an 800 ms call
   EXPECT_TRUE(in_flight.get().status.ok());  // the call accepted before the drain finished
   drained.get();

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "upstream/error_details.h"
@@ -135,13 +137,11 @@ TEST(CallDecisionTest, AWaitThatWouldPassTheDeadlineEndsTheCallWithGenAuthsRetry
   EXPECT_FALSE(RetryInfoDelay(step.status).has_value());
 }
 
-TEST(CallDecisionTest, RefusalsSayWhyKeepTheLastErrorAndCarryRetryInfo) {
-  const absl::Status last = absl::UnavailableError("GenAuth answered HTTP 503");
-  absl::Status rate = RateLimitRefusal(milliseconds(1500), last);
+TEST(CallDecisionTest, RefusalsBeforeAnyAttemptSayGenAuthWasNotCalledAndCarryRetryInfo) {
+  absl::Status rate = RateLimitRefusal(milliseconds(1500), absl::OkStatus());
   EXPECT_EQ(rate.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrorInfoReason(rate), reason::kRateLimited);
   EXPECT_EQ(RetryInfoDelay(rate), milliseconds(1500));
-  EXPECT_NE(rate.message().find("last error: GenAuth answered HTTP 503"), std::string::npos);
 
   absl::Status open = CircuitOpenRefusal(seconds(4), absl::OkStatus());
   EXPECT_EQ(open.code(), absl::StatusCode::kUnavailable);
@@ -149,18 +149,106 @@ TEST(CallDecisionTest, RefusalsSayWhyKeepTheLastErrorAndCarryRetryInfo) {
   EXPECT_EQ(RetryInfoDelay(open), seconds(4));
   EXPECT_EQ(open.message().find("last error"), std::string::npos);
 
-  absl::Status late = DeadlineRefusal(last);
+  absl::Status late = DeadlineRefusal(absl::UnavailableError("GenAuth answered HTTP 503"));
   EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(ErrorInfoReason(late), reason::kUpstreamTimeout);
 
   EXPECT_EQ(CancelledByCaller(0).code(), absl::StatusCode::kCancelled);
   EXPECT_NE(CancelledByCaller(1).message().find("aborted"), std::string::npos);
+}
 
-  ClassifiedAttempt throttled = Failed(AttemptFailure::kStatus, 429);
-  EXPECT_EQ(RetryInfoDelay(BudgetRefusal(throttled, seconds(1), seconds(1))), seconds(1));
-  EXPECT_FALSE(RetryInfoDelay(
-                   BudgetRefusal(Failed(AttemptFailure::kNotSent), std::nullopt, milliseconds(70)))
-                   .has_value());
+// GenAuth's 503 as the attempt classifier reports it.
+absl::Status GenAuth503() {
+  absl::Status status = absl::UnavailableError("service unavailable");
+  SetErrorInfo(status, reason::kGenAuthError,
+               {{"statusCode", "503"}, {"httpStatus", "503"}, {"requestId", "req-42"}});
+  return status;
+}
+
+// A call that reached GenAuth and whose retry is refused answers with what GenAuth said, marked
+// with what refused the retry: never a reason that claims GenAuth was not called.
+TEST(CallDecisionTest, ARetryRefusedAfterAttemptsCarriesTheLastAttemptsGenAuthDetails) {
+  ClassifiedAttempt attempt = Failed(AttemptFailure::kStatus, 503);
+  attempt.status = GenAuth503();
+  struct Case {
+    const char* refused_by;
+    absl::Status status;
+    std::optional<common::Duration> retry_info;
+  };
+  const std::vector<Case> cases = {
+      {"CIRCUIT_OPEN", CircuitOpenRefusal(seconds(4), GenAuth503()), seconds(4)},
+      {"RATE_LIMITED", RateLimitRefusal(milliseconds(1500), GenAuth503()), milliseconds(1500)},
+      {"RETRY_BUDGET", BudgetRefusal(attempt, std::nullopt, milliseconds(70)), std::nullopt},
+      {"RETRY_BUDGET", BudgetRefusal(attempt, seconds(1), seconds(1)), seconds(1)},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.code(), absl::StatusCode::kUnavailable) << c.refused_by;
+    EXPECT_EQ(ErrorInfoReason(c.status), reason::kGenAuthError) << c.refused_by;
+    std::map<std::string, std::string> metadata = ErrorInfoMetadata(c.status);
+    EXPECT_EQ(metadata["statusCode"], "503") << c.refused_by;
+    EXPECT_EQ(metadata["httpStatus"], "503") << c.refused_by;
+    EXPECT_EQ(metadata["requestId"], "req-42") << c.refused_by;
+    EXPECT_EQ(metadata[kRetryRefusedByKey], c.refused_by);
+    EXPECT_EQ(c.status.message().rfind("service unavailable; not retried: ", 0), 0u)
+        << c.status.message();
+    EXPECT_EQ(RetryInfoDelay(c.status), c.retry_info) << c.refused_by;
+  }
+}
+
+TEST(CallDecisionTest, TokenUnavailableAndShuttingDownCarryRetryInfo) {
+  absl::Status token = TokenUnavailableRefusal(
+      absl::UnavailableError("could not obtain a GenAuth management token: refused"),
+      milliseconds(750));
+  EXPECT_EQ(token.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorInfoReason(token), reason::kTokenUnavailable);
+  EXPECT_EQ(RetryInfoDelay(token), milliseconds(750));
+  EXPECT_NE(token.message().find("refused"), std::string::npos);
+
+  absl::Status draining = ShuttingDownRefusal();
+  EXPECT_EQ(draining.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorInfoReason(draining), reason::kShuttingDown);
+  EXPECT_EQ(RetryInfoDelay(draining), kShuttingDownRetryAfter);
+}
+
+// A 401 while token renewals back off: answered with GenAuth's own error and the time left,
+// whether or not this call could still have renewed; other statuses are unaffected.
+TEST(CallDecisionTest, A401WhileRenewalsBackOffIsAnsweredWithTheWaitInsteadOfRenewing) {
+  struct Case {
+    int status;
+    bool can_renew;
+    std::optional<common::Duration> renewal_wait;
+    NextStep::Kind kind;
+    const char* stopped_by;
+    std::optional<common::Duration> retry_info;
+  };
+  const std::vector<Case> cases = {
+      {401, true, std::nullopt, NextStep::Kind::kRenewTokenAndRepeat, "", std::nullopt},
+      {401, false, std::nullopt, NextStep::Kind::kAnswer, "", std::nullopt},
+      {401, true, milliseconds(800), NextStep::Kind::kAnswer, "token_renewal_backoff",
+       milliseconds(800)},
+      // This call renewed already and its fresh token was refused: the same hint, no other change.
+      {401, false, milliseconds(800), NextStep::Kind::kAnswer, "", milliseconds(800)},
+      {403, true, milliseconds(800), NextStep::Kind::kAnswer, "", std::nullopt},
+      {503, true, milliseconds(800), NextStep::Kind::kRetryAfter, "", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    ClassifiedAttempt attempt = Failed(AttemptFailure::kStatus, c.status);
+    attempt.status = absl::UnauthenticatedError("token invalid");
+    SetErrorInfo(attempt.status, reason::kGenAuthError,
+                 {{"statusCode", std::to_string(c.status)}, {"requestId", "req-9"}});
+    RetryContext context = Context(Idempotency::kSideEffects);
+    context.can_renew_token = c.can_renew;
+    context.renewal_wait = c.renewal_wait;
+    NextStep step = DecideAfterFailure(attempt, context);
+    const std::string name = std::to_string(c.status) + (c.can_renew ? " renewable" : "") +
+                             (c.renewal_wait ? " backing off" : "");
+    EXPECT_EQ(step.kind, c.kind) << name;
+    if (step.kind != NextStep::Kind::kAnswer) continue;
+    EXPECT_EQ(step.stopped_by, c.stopped_by) << name;
+    EXPECT_EQ(RetryInfoDelay(step.status), c.retry_info) << name;
+    EXPECT_EQ(step.status.code(), absl::StatusCode::kUnauthenticated) << name;
+    EXPECT_EQ(ErrorInfoMetadata(step.status)["requestId"], "req-9") << name;  // GenAuth's, kept
+  }
 }
 
 }  // namespace

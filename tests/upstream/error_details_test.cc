@@ -140,5 +140,31 @@ TEST(WithMessagePrefixTest, PrefixesTheMessageAndKeepsCodeAndPayloads) {
   EXPECT_EQ(status.message(), "connection refused");
 }
 
+TEST(WithMessageSuffixTest, SuffixesTheMessageAndKeepsCodeAndPayloads) {
+  absl::Status status = absl::UnavailableError("service unavailable");
+  SetErrorInfo(status, reason::kGenAuthError, {{"statusCode", "503"}});
+  SetRetryInfo(status, std::chrono::seconds(2));
+  absl::Status suffixed = WithMessageSuffix(status, "; not retried");
+  EXPECT_EQ(suffixed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(suffixed.message(), "service unavailable; not retried");
+  EXPECT_THAT(ErrorInfoMetadata(suffixed), UnorderedElementsAre(Pair("statusCode", "503")));
+  EXPECT_EQ(RetryInfoDelay(suffixed), std::chrono::seconds(2));
+}
+
+TEST(AddErrorInfoMetadataTest, AddsToTheErrorInfoPresentAndKeepsItsReason) {
+  absl::Status status = absl::UnavailableError("service unavailable");
+  SetErrorInfo(status, reason::kGenAuthError, {{"statusCode", "503"}, {"requestId", "r-1"}});
+  AddErrorInfoMetadata(status, "retryRefusedBy", "CIRCUIT_OPEN");
+  EXPECT_EQ(ErrorInfoReason(status), "GENAUTH_ERROR");
+  EXPECT_THAT(ErrorInfoMetadata(status),
+              UnorderedElementsAre(Pair("statusCode", "503"), Pair("requestId", "r-1"),
+                                   Pair("retryRefusedBy", "CIRCUIT_OPEN")));
+  // Without an ErrorInfo there is no reason to attach it to: nothing is invented.
+  absl::Status plain = absl::UnavailableError("down");
+  AddErrorInfoMetadata(plain, "retryRefusedBy", "CIRCUIT_OPEN");
+  EXPECT_FALSE(ErrorInfoOf(plain).has_value());
+  EXPECT_TRUE(ErrorInfoMetadata(plain).empty());
+}
+
 }  // namespace
 }  // namespace genauth::upstream
