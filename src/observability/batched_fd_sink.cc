@@ -66,8 +66,8 @@ void WriteAll(int fd, std::string_view data, GiveUp give_up) {
 }  // namespace
 
 BatchedFdSink::BatchedFdSink(BatchedFdSinkOptions options)
-    : options_(options), shared_(std::make_shared<Shared>(std::move(options))) {
-  shared_->pending.reserve(options_.wake_bytes);
+    : shared_(std::make_shared<Shared>(std::move(options))) {
+  shared_->pending.reserve(shared_->options.wake_bytes);
   writer_ = std::thread([shared = shared_] { WriterLoop(shared); });
 }
 
@@ -75,7 +75,7 @@ BatchedFdSink::~BatchedFdSink() {
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
     shared_->stopping = true;
-    shared_->give_up_at = std::chrono::steady_clock::now() + options_.final_flush_timeout;
+    shared_->give_up_at = std::chrono::steady_clock::now() + shared_->options.final_flush_timeout;
   }
   shared_->wake.notify_one();
   writer_.join();  // within final_flush_timeout (plus one poll interval)
@@ -91,13 +91,13 @@ void BatchedFdSink::sink_it_(const spdlog::details::log_msg& msg) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
-    if (shared_->pending.size() + formatted.size() > options_.max_bytes) {
+    if (shared_->pending.size() + formatted.size() > shared_->options.max_bytes) {
       shared_->dropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     shared_->pending.append(formatted.data(), formatted.size());
     shared_->appended += formatted.size();
-    wake = shared_->pending.size() >= options_.wake_bytes;
+    wake = shared_->pending.size() >= shared_->options.wake_bytes;
   }
   if (wake) shared_->wake.notify_one();
 }

@@ -54,10 +54,9 @@ class BatchedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override;                                       // wakes the writer now
 
  private:
-  struct Shared;  // the buffer and the writer's state, shared with the writer thread
+  struct Shared;  // the options, the buffer and the writer's state, shared with the writer thread
   static void WriterLoop(const std::shared_ptr<Shared>& shared);
 
-  const BatchedFdSinkOptions options_;
   std::shared_ptr<Shared> shared_;
   std::thread writer_;
 };
