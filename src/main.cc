@@ -10,9 +10,11 @@
 #include <thread>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/core_dumps.h"
+#include "common/port_file.h"
 #include "common/random.h"
 #include "common/secret_memory.h"
 #include "config/config.h"
@@ -145,6 +147,17 @@ int main(int argc, char** argv, char** envp) {
     logger->Error("sidecar failed to start", {{"error", std::string(server.status().message())}});
     return 1;
   }
+  if (!config.port_file.empty()) {
+    const absl::Status written = genauth::common::WritePortFile(
+        config.port_file, {{"grpc", (*server)->port()}, {"admin", (*server)->admin_port()}});
+    if (!written.ok()) {
+      // Whoever asked for the file waits for it: failing is clearer than serving unseen.
+      logger->Error("sidecar failed to start", {{"error", std::string(written.message())}});
+      (*server)->Shutdown();
+      logger->Flush();
+      return 1;
+    }
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -161,6 +174,7 @@ int main(int argc, char** argv, char** envp) {
   });
   second_signal.detach();
   (*server)->Shutdown();
+  if (!config.port_file.empty()) genauth::common::RemovePortFile(config.port_file);
   // The detached thread above still holds the logger, so its destructor would not write the last
   // lines ("sidecar stopped"): write them now.
   logger->Flush();

@@ -36,6 +36,7 @@ constexpr std::string_view kSecretPollInterval = "SIDECAR_SECRET_POLL_INTERVAL";
 constexpr std::string_view kGrpcListen = "SIDECAR_GRPC_LISTEN";
 constexpr std::string_view kGrpcSocketMode = "SIDECAR_GRPC_SOCKET_MODE";
 constexpr std::string_view kAdminListen = "SIDECAR_ADMIN_LISTEN";
+constexpr std::string_view kPortFile = "SIDECAR_PORT_FILE";
 constexpr std::string_view kLogLevel = "SIDECAR_LOG_LEVEL";
 constexpr std::string_view kDefaultTimeout = "SIDECAR_DEFAULT_TIMEOUT";
 constexpr std::string_view kAttemptTimeout = "SIDECAR_ATTEMPT_TIMEOUT";
@@ -158,6 +159,10 @@ const Setting kSettings[] = {
     {kAdminListen, Kind::kText, [](const Config& c) { return c.admin_listen; },
      "Admin HTTP endpoint (/metrics, /healthz, /readyz): host:port (IPv4, localhost or [IPv6]; "
      "port 0 picks one), or off."},
+    {kPortFile, Kind::kText, [](const Config& c) { return c.port_file; },
+     "File written once the sidecar serves: a line grpc=PORT (TCP listeners only) and a line "
+     "admin=PORT (when the admin endpoint is on); removed on exit. For scripts that listen on port "
+     "0. Empty: none."},
     {kLogLevel, Kind::kText, [](const Config& c) { return c.log_level; },
      "trace, debug, info, warn, error or off (warning is read as warn, the spelling log lines "
      "use)."},
@@ -889,6 +894,7 @@ void ParseServer(Parser& p, Config& config) {
       config.admin_listen = admin->text;
     }
   }
+  if (auto port_file = p.Get(kPortFile)) config.port_file = port_file->text;
 }
 
 void ParseCalls(Parser& p, Config& config) {

@@ -51,6 +51,9 @@ struct Config {
   // --- admin endpoint ---
   // SIDECAR_ADMIN_LISTEN: host:port of /metrics, /healthz and /readyz; empty when "off".
   std::string admin_listen = "127.0.0.1:9464";
+  // SIDECAR_PORT_FILE: where to write the bound ports (grpc=PORT, admin=PORT lines) once serving;
+  // empty for none. For scripts and tests that listen on port 0.
+  std::string port_file;
 
   // --- calls ---
   std::chrono::milliseconds default_timeout{

@@ -168,7 +168,6 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   }
   nlohmann::json fields = {{"version", kVersion},
                            {"listen", o.listen_address},
-                           {"port", self->port_},
                            {"upstream", o.transport.base_url},
                            {"auth", self->signer_ ? "signature" : "token"},
                            {"maxInFlightCalls", o.handler.admission.max_calls},
@@ -181,7 +180,11 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   fields["caFile"] = o.transport.ca_file.empty()
                          ? o.transport.system_ca_bundle
                          : o.transport.system_ca_bundle + " + " + o.transport.ca_file;
-  if (socket_path) fields["socketMode"] = FormatFileMode(o.unix_socket_mode);
+  if (socket_path) {
+    fields["socketMode"] = FormatFileMode(o.unix_socket_mode);
+  } else {
+    fields["port"] = self->port_;
+  }
   if (self->admin_) {
     fields["admin"] = o.admin->listen_address;
     fields["adminPort"] = self->admin_->port();
@@ -234,7 +237,8 @@ absl::Status SidecarServer::StartGrpc() {
     return absl::UnavailableError("could not listen on " + o.listen_address +
                                   " (address in use, or not allowed?)");
   }
-  port_ = selected_port;
+  // gRPC reports 1 for a unix:/path listener; there is no port to report.
+  port_ = socket_path ? 0 : selected_port;
   return absl::OkStatus();
 }
 

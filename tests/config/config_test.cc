@@ -265,6 +265,8 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
         HappyCase{"SIDECAR_ADMIN_LISTEN", "OFF",
                   [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
+        HappyCase{"SIDECAR_PORT_FILE", "/run/genauth/ports",
+                  [](const Config& c) { EXPECT_EQ(c.port_file, "/run/genauth/ports"); }},
         HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0600",
                   [](const Config& c) { EXPECT_EQ(c.grpc_socket_mode, 0600u); }},
         HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "666",

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -127,8 +128,9 @@ class Process {
     return false;
   }
 
-  // The port from the "sidecar started" log line (0 for a Unix socket), kNotStarted if the line
-  // does not appear in time. `field` picks another port from that line (adminPort).
+  // The port from the "sidecar started" log line (-1 for a Unix socket, which has none),
+  // kNotStarted if the line does not appear in time. `field` picks another port from that line
+  // (adminPort).
   int AwaitStartedPort(milliseconds timeout, const std::string& field = "port") {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
@@ -404,6 +406,67 @@ TEST_F(SidecarProcessTest, ServesTheAdminEndpoint) {
       1.0);
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+// The port file's lines as name -> port; empty until the file exists (bounded wait).
+std::map<std::string, int> AwaitPortFile(const fs::path& path, Process& p) {
+  std::map<std::string, int> ports;
+  for (int i = 0; i < 1000 && !fs::exists(path) && p.Wait(milliseconds(0)) == -1; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  std::istringstream lines(ReadFile(path));
+  for (std::string line; std::getline(lines, line);) {
+    const size_t equals = line.find('=');
+    if (equals != std::string::npos)
+      ports[line.substr(0, equals)] = std::stoi(line.substr(equals + 1));
+  }
+  return ports;
+}
+
+TEST_F(SidecarProcessTest, WritesItsBoundPortsToThePortFileAndRemovesItOnExit) {
+  const fs::path port_file = TempDir() / "sidecar.ports";
+  auto env = GoodEnv("127.0.0.1:0");
+  env.push_back("SIDECAR_PORT_FILE=" + port_file.string());
+  Process p(env);
+  const std::map<std::string, int> ports = AwaitPortFile(port_file, p);
+  ASSERT_EQ(ports.size(), 2u) << ReadFile(port_file) << p.Stdout() << p.Stderr();
+  EXPECT_EQ(ports.at("grpc"), p.AwaitStartedPort(milliseconds(1000)));
+  EXPECT_EQ(ports.at("admin"), p.AwaitStartedPort(milliseconds(1000), "adminPort"));
+  EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(ports.at("grpc"))).ok());
+  httplib::Client admin("127.0.0.1", ports.at("admin"));
+  admin.set_read_timeout(std::chrono::seconds(5));
+  httplib::Result healthz = admin.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+  EXPECT_FALSE(fs::exists(port_file.string() + ".tmp"));
+
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+  EXPECT_FALSE(fs::exists(port_file)) << "a stale port file would name ports of a gone process";
+}
+
+TEST_F(SidecarProcessTest, APortFileForAUnixSocketNamesOnlyTheAdminPort) {
+  const fs::path dir = TempDir();
+  auto env = GoodEnv("unix:" + (dir / "sidecar.sock").string());
+  env.push_back("SIDECAR_PORT_FILE=" + (dir / "ports").string());
+  Process p(env);
+  const std::map<std::string, int> ports = AwaitPortFile(dir / "ports", p);
+  EXPECT_EQ(ports.count("grpc"), 0u) << ReadFile(dir / "ports");
+  EXPECT_GT(ports.count("admin") != 0 ? ports.at("admin") : 0, 0) << ReadFile(dir / "ports");
+  // The started line has no port either (gRPC reports 1 for a unix socket; it is not one).
+  EXPECT_EQ(p.AwaitStartedPort(milliseconds(1000)), -1) << p.Stdout();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
+}
+
+TEST_F(SidecarProcessTest, APortFileThatCannotBeWrittenExits1NamingIt) {
+  auto env = GoodEnv("127.0.0.1:0");
+  env.push_back("SIDECAR_PORT_FILE=/nonexistent-dir/sidecar.ports");
+  Process p(env);
+  EXPECT_EQ(p.Wait(milliseconds(10000)), 1) << p.Stdout() << p.Stderr();
+  EXPECT_NE(p.Stdout().find("cannot write the port file /nonexistent-dir/sidecar.ports.tmp"),
+            std::string::npos)
+      << p.Stdout();
 }
 
 TEST_F(SidecarProcessTest, AdminAddressInUseExitsWithAClearError) {
