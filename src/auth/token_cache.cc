@@ -277,8 +277,10 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
   token->obtained_at = now;
   token->usable_until = now + lifetime - margin;
   // A random moment in the window: sidecars started together (one rollout) then spread their
-  // refreshes over a fifth of the lifetime instead of all asking in the same second, and the
-  // spread widens with every cycle. Never past usable_until, so a caller never waits for it.
+  // refreshes over 30 % of the lifetime (9 s of a 30 s token: 40 sidecars, ~4 a second) instead of
+  // all asking in the same second, and the spread widens with every cycle. On average a token
+  // lives 75 % of its lifetime: 1.33 fetches per lifetime. Never past usable_until, so a caller
+  // never waits for it.
   const double window = options_.refresh_window_end - options_.refresh_window_start;
   const double fraction = options_.refresh_window_start + window * random_->NextUnit();
   token->refresh_at = std::min(

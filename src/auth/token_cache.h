@@ -5,7 +5,7 @@
 // - All fetching happens on one background refresher thread, so fetches are single-flight by
 //   construction: 50 cold-start callers wait for the same fetch.
 // - The refresher renews the token ahead of expiry, at a moment picked at random inside a window of
-//   its lifetime (70 % to 90 % by default), so no call waits for a refresh while the old token is
+//   its lifetime (60 % to 90 % by default), so no call waits for a refresh while the old token is
 //   still valid, and a fleet of sidecars started together does not refresh in lock-step.
 // - After a failed fetch the refresher retries with jittered exponential backoff; during that
 //   backoff, callers with no usable token fail fast with the last error instead of piling on.
@@ -43,7 +43,7 @@ struct TokenCacheOptions {
   std::string fallback_userpool_id;
   // Renew in the background at a random moment between these fractions of the token's lifetime.
   // Both at most 0.9, so the moment is always before the expiry margin (at most a tenth).
-  double refresh_window_start = 0.7;
+  double refresh_window_start = 0.6;
   double refresh_window_end = 0.9;
   // Stop handing out a token this long before it expires (capped at a tenth of its lifetime), so a
   // call does not reach GenAuth with a token that expires on the way.

@@ -108,9 +108,9 @@ TEST_F(TokenCacheTest, CallerArrivingDuringAFetchDoesNotCauseAnother) {
   auto next_due = refresher.get();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(second.get().ok());
-  // Nothing is due now: the next fetch is the refresh at 70 s (the window's start, drawn 0).
+  // Nothing is due now: the next fetch is the refresh at 60 s (the window's start, drawn 0).
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(70));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(60));
   EXPECT_EQ(fetcher_.calls, 1);
 }
 
@@ -130,16 +130,16 @@ TEST_F(TokenCacheTest, ManyCallsReuseTheCachedToken) {
 }
 
 TEST_F(TokenCacheTest, RefreshesAheadOfExpiryWithoutBlockingCallers) {
-  // Refresh at 70 % of 100 s (the window's start: this random draws 0); usable until 90 s.
+  // Refresh at 60 % of 100 s (the window's start: this random draws 0); usable until 90 s.
   auto cache = MakeCache();
   auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
   AwaitWaiters(*cache, 1);
   auto next_due = cache->RunDueFetch();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(70));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(60));
 
-  clock_.Advance(seconds(69));
+  clock_.Advance(seconds(59));
   cache->RunDueFetch();
   EXPECT_EQ(fetcher_.calls, 1) << "refreshed too early";
 
@@ -341,7 +341,7 @@ TEST_F(TokenCacheTest, SuccessfulReplacementSwapsTheTokenAndReschedules) {
   ASSERT_TRUE(token.ok());
   EXPECT_EQ((*token)->access_token, "rotated-token");
   EXPECT_EQ(cache->token_obtained_at(), clock_.Now());
-  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(70));  // the new token's refresh time
+  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(60));  // the new token's refresh time
   EXPECT_EQ(fetcher_.calls, 1);
   EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "success"}}), 2u);
 }
@@ -429,10 +429,10 @@ TEST_F(TokenCacheTest, TheRefreshMomentIsDrawnInsideTheWindow) {
     EXPECT_TRUE(first.get().ok());
     return due ? *due - clock_.Now() : common::Duration::zero();
   };
-  const TokenCacheOptions defaults;  // 70 % to 90 % of the 100 s lifetime
-  EXPECT_EQ(refresh_after(0.0, defaults), seconds(70));
-  EXPECT_EQ(refresh_after(0.5, defaults), seconds(80));
-  EXPECT_EQ(refresh_after(0.75, defaults), seconds(85));
+  const TokenCacheOptions defaults;  // 60 % to 90 % of the 100 s lifetime
+  EXPECT_EQ(refresh_after(0.0, defaults), seconds(60));
+  EXPECT_EQ(refresh_after(0.5, defaults), seconds(75));
+  EXPECT_EQ(refresh_after(0.75, defaults), milliseconds(82500));
   TokenCacheOptions narrow;
   narrow.refresh_window_start = 0.5;
   narrow.refresh_window_end = 0.6;
@@ -481,13 +481,13 @@ TEST_F(TokenCacheTest, APushbackOnARefreshKeepsTheCurrentTokenInUse) {
   AwaitWaiters(*cache, 1);
   cache->RunDueFetch();
   ASSERT_TRUE(first.get().ok());
-  clock_.Advance(seconds(70));  // the refresh is due
+  clock_.Advance(seconds(60));  // the refresh is due
   fetcher_.results.push_back(WithPushback(absl::UnavailableError("pushed back"), seconds(15)));
   const std::optional<common::TimePoint> due = cache->RunDueFetch();
   EXPECT_EQ(fetcher_.calls, 2);
   ASSERT_TRUE(due.has_value());
   EXPECT_EQ(*due - clock_.Now(), seconds(15));
-  auto token = cache->Get(clock_.Now());  // at once, the old token: still 20 s before its margin
+  auto token = cache->Get(clock_.Now());  // at once, the old token: still 30 s before its margin
   ASSERT_TRUE(token.ok()) << token.status();
   EXPECT_EQ((*token)->access_token, "token-1");
   clock_.Advance(seconds(15));
