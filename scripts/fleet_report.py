@@ -7,8 +7,9 @@ loadgen-N.json per sidecar's caller, triggers-received.txt (trigger requests Gen
 
 Targets (issue "Behave well as a fleet"):
   - after start-up, no second sees more than a quarter of the fleet fetch a token;
-  - each sidecar fetches at most ~1.5 tokens per token lifetime (successful fetches; the attempts
-    that met an injected fault are reported beside them);
+  - each sidecar fetches at most ~1.5 tokens per token lifetime: its successful fetches after the
+    start-up one (which every start costs once, whatever the lifetime) over the run's lifetimes;
+    with the start-up fetch counted too, and the attempts that met a fault, reported beside it;
   - GenAuth receives at most 1.2 trigger requests per call the callers made.
 Writes report.txt, token-fetches.svg and fleet.json to --out.
 """
@@ -126,7 +127,8 @@ def main():
     # From the sidecars' start to the scrape (just after the traffic ended).
     run_s = args.run_seconds
     lifetimes = run_s / args.lifetime
-    per_lifetime = [n / lifetimes for n in per_sidecar]
+    per_lifetime = [max(n - 1, 0) / lifetimes for n in per_sidecar]
+    with_startup = [n / lifetimes for n in per_sidecar]
 
     sent = 0
     for loadgen_path in glob.glob(os.path.join(work, "loadgen-*.json")):
@@ -163,9 +165,11 @@ def main():
         f"{sum(c for s, c in per_second.items() if s < startup_s)}",
         f"busiest second after start-up: {busiest} requests (second {busiest_second}); "
         f"a quarter of the fleet is {quarter:g}",
-        f"successful fetches per sidecar per lifetime: median "
+        f"tokens fetched per sidecar per lifetime after its start-up fetch: median "
         f"{statistics.median(per_lifetime) if per_lifetime else 0:.2f}, "
-        f"max {max(per_lifetime, default=0):.2f} (target <= 1.5)",
+        f"max {max(per_lifetime, default=0):.2f} (target <= 1.5); with it: median "
+        f"{statistics.median(with_startup) if with_startup else 0:.2f}, "
+        f"max {max(with_startup, default=0):.2f}",
         f"trigger calls made: {sent}; trigger requests GenAuth received: {received}; "
         f"amplification {amplification:.3f} (target <= 1.2)",
         f"RSS per sidecar: median {statistics.median(rss_mib) if rss_mib else 0:.1f} MiB, "
@@ -181,7 +185,8 @@ def main():
         "token_requests": len(token_requests), "token_requests_failed": failed_fetches,
         "token_requests_per_second": {str(s): c for s, c in sorted(per_second.items())},
         "startup_s": startup_s, "busiest_second_after_startup": busiest,
-        "fetches_per_lifetime": per_lifetime, "calls_made": sent, "triggers_received": received,
+        "fetches_per_lifetime_after_startup": per_lifetime,
+        "fetches_per_lifetime_with_startup": with_startup, "calls_made": sent, "triggers_received": received,
         "amplification": amplification, "rss_mib": rss_mib, "problems": problems,
     }
     with open(os.path.join(args.out, "fleet.json"), "w") as f:

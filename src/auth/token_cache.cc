@@ -182,8 +182,9 @@ absl::Status TokenCache::FetchReplacement(const FetchFunction& fetch,
   callers_cv_.wait(lock, [this] { return stopping_ || !fetch_in_flight_; });
   if (stopping_) return absl::UnavailableError("the sidecar is shutting down");
   fetch_in_flight_ = true;
-  lock.unlock();
   const common::TimePoint started = clock_->Now();
+  const bool cold = !current_ || started >= current_->usable_until;
+  lock.unlock();
   absl::StatusOr<FetchedToken> fetched = CheckedFetch(fetch, started);
   const common::TimePoint now = clock_->Now();
   lock.lock();
@@ -194,7 +195,7 @@ absl::Status TokenCache::FetchReplacement(const FetchFunction& fetch,
   TakePushback(result);  // the rotation is retried by the secret watcher's own schedule
   if (fetched.ok()) {
     ++fetch_epoch_;
-    InstallLocked(*std::move(fetched), started, now);
+    InstallLocked(*std::move(fetched), started, now, cold);
     on_success();
   } else {
     fetch_failure_->Increment();
@@ -267,7 +268,7 @@ absl::StatusOr<FetchedToken> TokenCache::CheckedFetch(const FetchFunction& fetch
 }
 
 void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
-                               common::TimePoint now) {
+                               common::TimePoint now, bool cold) {
   auto token = std::make_shared<ManagementToken>();
   const common::Duration lifetime = fetched.expires_in;
   const common::Duration margin = std::min<common::Duration>(options_.expiry_margin, lifetime / 10);
@@ -276,13 +277,16 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
                            .value_or(options_.fallback_userpool_id);
   token->obtained_at = now;
   token->usable_until = now + lifetime - margin;
-  // A random moment in the window: sidecars started together (one rollout) then spread their
-  // refreshes over 30 % of the lifetime (9 s of a 30 s token: 40 sidecars, ~4 a second) instead of
-  // all asking in the same second, and the spread widens with every cycle. On average a token
-  // lives 75 % of its lifetime: 1.33 fetches per lifetime. Never past usable_until, so a caller
-  // never waits for it.
-  const double window = options_.refresh_window_end - options_.refresh_window_start;
-  const double fraction = options_.refresh_window_start + window * random_->NextUnit();
+  // A random moment in the window. Sidecars that fetched together (one rollout, one expiry, one
+  // revocation) spread their first refresh over half the lifetime (15 s of a 30 s token: 40
+  // sidecars, under 3 a second), and the spread widens with every cycle; later refreshes use the
+  // narrower window, which bounds the fetches per lifetime. Never past usable_until, so a caller
+  // never waits for a refresh.
+  const double start = cold ? std::min(options_.cold_refresh_window_start,
+                                       options_.refresh_window_start)
+                            : options_.refresh_window_start;
+  const double fraction =
+      start + (options_.refresh_window_end - start) * random_->NextUnit();
   token->refresh_at = std::min(
       now + std::chrono::duration_cast<common::Duration>(lifetime * fraction), token->usable_until);
   token->serial = ++installed_;
@@ -301,8 +305,9 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
 void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
   fetch_in_flight_ = true;
   fetch_wanted_ = false;
-  lock.unlock();
   const common::TimePoint started = clock_->Now();
+  const bool cold = !current_ || started >= current_->usable_until;
+  lock.unlock();
   absl::StatusOr<FetchedToken> fetched = CheckedFetch(
       [this](common::TimePoint deadline) { return fetcher_->Fetch(deadline); }, started);
   const common::TimePoint now = clock_->Now();
@@ -311,7 +316,7 @@ void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
   fetch_in_flight_ = false;
   ++fetch_epoch_;
   if (fetched.ok()) {
-    InstallLocked(*std::move(fetched), started, now);
+    InstallLocked(*std::move(fetched), started, now, cold);
   } else {
     last_error_ = fetched.status();
     const std::optional<common::Duration> pushback = TakePushback(last_error_);

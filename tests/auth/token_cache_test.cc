@@ -108,9 +108,9 @@ TEST_F(TokenCacheTest, CallerArrivingDuringAFetchDoesNotCauseAnother) {
   auto next_due = refresher.get();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(second.get().ok());
-  // Nothing is due now: the next fetch is the refresh at 60 s (the window's start, drawn 0).
+  // Nothing is due now: the next fetch is the refresh at 40 s (the cold window's start, drawn 0).
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(60));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(40));
   EXPECT_EQ(fetcher_.calls, 1);
 }
 
@@ -130,16 +130,17 @@ TEST_F(TokenCacheTest, ManyCallsReuseTheCachedToken) {
 }
 
 TEST_F(TokenCacheTest, RefreshesAheadOfExpiryWithoutBlockingCallers) {
-  // Refresh at 60 % of 100 s (the window's start: this random draws 0); usable until 90 s.
+  // A cold fetch: refresh at 40 % of 100 s (the cold window's start: this random draws 0); usable
+  // until 90 s.
   auto cache = MakeCache();
   auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
   AwaitWaiters(*cache, 1);
   auto next_due = cache->RunDueFetch();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(60));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(40));
 
-  clock_.Advance(seconds(59));
+  clock_.Advance(seconds(39));
   cache->RunDueFetch();
   EXPECT_EQ(fetcher_.calls, 1) << "refreshed too early";
 
@@ -341,7 +342,8 @@ TEST_F(TokenCacheTest, SuccessfulReplacementSwapsTheTokenAndReschedules) {
   ASSERT_TRUE(token.ok());
   EXPECT_EQ((*token)->access_token, "rotated-token");
   EXPECT_EQ(cache->token_obtained_at(), clock_.Now());
-  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(60));  // the new token's refresh time
+  // The new token's refresh time: it replaced a usable token, so the refresh window (70 %).
+  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(70));
   EXPECT_EQ(fetcher_.calls, 1);
   EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "success"}}), 2u);
 }
@@ -417,31 +419,40 @@ TEST_F(TokenCacheTest, TokenAgeIsComputedWhenScraped) {
   EXPECT_EQ(metrics_.RenderPrometheus().find("\ngenauth_token_age_seconds "), std::string::npos);
 }
 
-// The refresh moment is drawn inside the window, so sidecars started together spread out.
+// The refresh moment is drawn inside the window: the wide one for a token fetched cold (a fleet
+// started together spreads out), the narrow one for a token obtained by a refresh.
 TEST_F(TokenCacheTest, TheRefreshMomentIsDrawnInsideTheWindow) {
-  auto refresh_after = [this](double draw, TokenCacheOptions options) {
-    common::FixedRandom random({draw});
+  // The refresh times after the first (cold) fetch and after the refresh that follows it.
+  auto refresh_times = [this](std::vector<double> draws, TokenCacheOptions options) {
+    common::FixedRandom random(std::move(draws));
     options.fallback_userpool_id = "key-id";
     TokenCache cache(options, &fetcher_, &clock_, &random, &metrics_, &logger_);
     auto first = std::async(std::launch::async, [&] { return cache.Get(Later()); });
     AwaitWaiters(cache, 1);
-    const std::optional<common::TimePoint> due = cache.RunDueFetch();
+    std::optional<common::TimePoint> due = cache.RunDueFetch();
     EXPECT_TRUE(first.get().ok());
-    return due ? *due - clock_.Now() : common::Duration::zero();
+    EXPECT_TRUE(due.has_value());
+    const common::Duration cold = *due - clock_.Now();
+    clock_.Advance(cold);
+    due = cache.RunDueFetch();
+    EXPECT_TRUE(due.has_value());
+    return std::pair<common::Duration, common::Duration>(cold, *due - clock_.Now());
   };
-  const TokenCacheOptions defaults;  // 60 % to 90 % of the 100 s lifetime
-  EXPECT_EQ(refresh_after(0.0, defaults), seconds(60));
-  EXPECT_EQ(refresh_after(0.5, defaults), seconds(75));
-  EXPECT_EQ(refresh_after(0.75, defaults), milliseconds(82500));
+  using Times = std::pair<common::Duration, common::Duration>;
+  const TokenCacheOptions defaults;  // cold: 40 % to 90 %, then 70 % to 90 % (of 100 s)
+  EXPECT_EQ(refresh_times({0.0, 0.0}, defaults), Times(seconds(40), seconds(70)));
+  EXPECT_EQ(refresh_times({0.5, 0.5}, defaults), Times(seconds(65), seconds(80)));
+  EXPECT_EQ(refresh_times({0.8, 0.25}, defaults), Times(seconds(80), seconds(75)));
   TokenCacheOptions narrow;
   narrow.refresh_window_start = 0.5;
   narrow.refresh_window_end = 0.6;
-  EXPECT_EQ(refresh_after(0.5, narrow), seconds(55));
+  EXPECT_EQ(refresh_times({0.5, 0.5}, narrow), Times(seconds(50), seconds(55)));
   // Whatever the window, never past the moment the token stops being handed out (90 s here).
   TokenCacheOptions late;
   late.refresh_window_start = 0.95;
+  late.cold_refresh_window_start = 0.95;
   late.refresh_window_end = 0.99;
-  EXPECT_EQ(refresh_after(0.0, late), seconds(90));
+  EXPECT_EQ(refresh_times({0.0, 0.0}, late), Times(seconds(90), seconds(90)));
 }
 
 TEST_F(TokenCacheTest, APushbackWaitsItsRetryAfterSpreadByHalfAgainAndIsNotShownToCallers) {
@@ -481,13 +492,13 @@ TEST_F(TokenCacheTest, APushbackOnARefreshKeepsTheCurrentTokenInUse) {
   AwaitWaiters(*cache, 1);
   cache->RunDueFetch();
   ASSERT_TRUE(first.get().ok());
-  clock_.Advance(seconds(60));  // the refresh is due
+  clock_.Advance(seconds(40));  // the refresh is due
   fetcher_.results.push_back(WithPushback(absl::UnavailableError("pushed back"), seconds(15)));
   const std::optional<common::TimePoint> due = cache->RunDueFetch();
   EXPECT_EQ(fetcher_.calls, 2);
   ASSERT_TRUE(due.has_value());
   EXPECT_EQ(*due - clock_.Now(), seconds(15));
-  auto token = cache->Get(clock_.Now());  // at once, the old token: still 30 s before its margin
+  auto token = cache->Get(clock_.Now());  // at once, the old token: still 50 s before its margin
   ASSERT_TRUE(token.ok()) << token.status();
   EXPECT_EQ((*token)->access_token, "token-1");
   clock_.Advance(seconds(15));
