@@ -12,6 +12,9 @@
 #                    profile (BENCHMARKS.md; about a quarter of an hour)
 #   make soak        5 min of mixed traffic at 500 calls/s with random upstream faults; checks no
 #                    crash, hang, duplicate trigger or memory growth (SOAK_DURATION, SOAK_RATE)
+#   make fleet       50 sidecars started together against one emulator with 30 s tokens, light
+#                    traffic and random faults, ~3 min: token fetches per second over time,
+#                    fetches per lifetime, load amplification, RSS per sidecar (BENCHMARKS.md)
 #   make fuzz        libFuzzer targets (tests/fuzz) built with clang + ASan/UBSan in build-fuzz,
 #                    each run FUZZ_SECONDS (default 60) on a copy of its seed corpus; fails on any
 #                    finding and prints where the crash input is. make test replays the corpora.
@@ -27,7 +30,7 @@ FUZZ_TARGETS := envelope token_reply jwt_claims retry_after config fault transco
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
 .PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean \
-        image pod-test measure bench soak fuzz
+        image pod-test measure bench soak fleet fuzz
 
 all: build
 
@@ -102,6 +105,11 @@ SOAK_RATE ?= 500
 soak: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
 	scripts/soak.sh $(BUILD_DIR) $(SOAK_DURATION) $(SOAK_RATE)
+
+# FLEET_SIZE sidecars started together against one emulator (scripts/fleet.sh for the knobs).
+fleet: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
+	scripts/fleet.sh $(BUILD_DIR)
 
 # clang only (CMake refuses SIDECAR_FUZZ with gcc); builds just the fuzz binaries.
 fuzz: deps
