@@ -27,8 +27,8 @@ struct KindParser {
     if (!parsed || (!k.allow_zero && parsed->count() <= 0) || (k.max && *parsed > *k.max)) {
       std::string expected = "expected a duration such as 250ms, 10s or 1.5m, ";
       if (k.max) {
-        expected += std::string(k.allow_zero ? "from 0" : "over 0 and") + " up to " +
-                    FormatMillis(*k.max);
+        expected +=
+            std::string(k.allow_zero ? "from 0" : "over 0 and") + " up to " + FormatMillis(*k.max);
       } else {
         expected += k.allow_zero ? "0 or more" : "over 0";
       }
@@ -124,9 +124,9 @@ void ApplySetting(const Setting& setting, RawSettings& raw, Config& config) {
   // The one exception to "empty means unset": an empty listen address is more likely a broken
   // template than a wish for the default, and it decides which port the sidecar opens.
   if (!setting.empty_is_error.empty() && raw.IsSetButEmpty(setting.env)) {
-    raw.Error(setting.env, std::string(setting.env) + " is set but empty: " +
-                               std::string(setting.empty_is_error) + " (unset it for the default " +
-                               DefaultText(setting) + ")");
+    raw.Error(setting.env, std::string(setting.env) +
+                               " is set but empty: " + std::string(setting.empty_is_error) +
+                               " (unset it for the default " + DefaultText(setting) + ")");
     return;
   }
   std::optional<RawValue> value = raw.Get(setting.env);

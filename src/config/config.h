@@ -105,7 +105,7 @@ struct ParseResult {
   // Settings that work but deserve the operator's attention (a secret file every user can read),
   // for the log once it exists. Never contain a secret.
   std::vector<std::string> warnings;
-  bool help_requested = false;     // --help: print Usage() and exit 0
+  bool help_requested = false;  // --help: print Usage() and exit 0
   // --help-markdown: print ConfigurationReference() (docs/configuration.md) and exit 0
   bool help_markdown_requested = false;
   bool version_requested = false;  // --version: print the version and exit 0

@@ -23,7 +23,8 @@ bool Accepted(const RawSettings& raw, std::string_view env) {
 // may be the default, so its error says which one is.
 std::string Name(const RawSettings& raw, std::string_view env, const std::string& default_shown) {
   if (auto value = raw.Get(env)) return raw.Describe(env, *value);
-  return std::string(env) + (default_shown.empty() ? " (default)" : " (default " + default_shown + ")");
+  return std::string(env) +
+         (default_shown.empty() ? " (default)" : " (default " + default_shown + ")");
 }
 
 }  // namespace

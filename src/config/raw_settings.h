@@ -1,6 +1,7 @@
 // The text of each setting as given — from its flag, else from its environment variable — and the
 // problems found while reading and checking them. Errors are kept per setting and reported in the
-// table's order (general ones, such as unknown flags, first), whatever order the rules find them in.
+// table's order (general ones, such as unknown flags, first), whatever order the rules find them
+// in.
 #pragma once
 
 #include <cstddef>

@@ -60,9 +60,9 @@ void ApplyAccessKeySecret(RawSettings& raw, Config& config) {
   } wipe{secret};
   std::optional<RawValue> file = raw.Get(kAccessKeySecretFile);
   if (secret && file) {
-    raw.Error(kAccessKeySecret, std::string(kAccessKeySecret) + " and " +
-                                    std::string(kAccessKeySecretFile) +
-                                    " are both set (from the environment or flags): set exactly one");
+    raw.Error(kAccessKeySecret,
+              std::string(kAccessKeySecret) + " and " + std::string(kAccessKeySecretFile) +
+                  " are both set (from the environment or flags): set exactly one");
     return;
   }
   if (!secret && !file) {

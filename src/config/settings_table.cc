@@ -26,9 +26,13 @@ std::vector<Setting> MakeSettings() {
        "http:// only to a loopback host (localhost, 127.0.0.0/8, [::1]) unless "
        "GENAUTH_ALLOW_INSECURE_HTTP is true.",
        "For the China region use `https://api.authing.cn`."},
-      {"GENAUTH_ACCESS_KEY_ID", Section::kGenAuth,
+      {"GENAUTH_ACCESS_KEY_ID",
+       Section::kGenAuth,
        TextKind{&Config::access_key_id, CheckIdentifier, "text without whitespace"},
-       "Access key ID (the user pool id for user-pool keys).", {}, "(required)", {},
+       "Access key ID (the user pool id for user-pool keys).",
+       {},
+       "(required)",
+       {},
        "the access key ID"},
       {"GENAUTH_ACCESS_KEY_SECRET", Section::kGenAuth, SecretKind{},
        "Access key secret; trailing whitespace and newlines are ignored. Set exactly one of this "
@@ -61,8 +65,7 @@ std::vector<Setting> MakeSettings() {
        "per-request AK/SK HMAC-SHA1 signature).",
        "`signature` signs every request as the official Node.js SDK 4.x does; no token is "
        "fetched."},
-      {"GENAUTH_CA_FILE", Section::kGenAuth,
-       TextKind{&Config::ca_file, CheckCaFile, "a PEM file"},
+      {"GENAUTH_CA_FILE", Section::kGenAuth, TextKind{&Config::ca_file, CheckCaFile, "a PEM file"},
        "PEM bundle of private CA certificates trusted for GenAuth (and an https:// proxy) in "
        "addition to the system bundle, /etc/ssl/certs/ca-certificates.crt.",
        "Checked at start-up (readable, at least one `CERTIFICATE` block). TLS is always "
@@ -72,11 +75,14 @@ std::vector<Setting> MakeSettings() {
        "unencrypted)."},
 
       // ---- listening and logging ----
-      {"SIDECAR_GRPC_LISTEN", Section::kListening,
+      {"SIDECAR_GRPC_LISTEN",
+       Section::kListening,
        TextKind{&Config::grpc_listen, CheckListenAddress, "host:port or unix:/absolute/path"},
        "gRPC listen address: host:port (IPv4, localhost or [IPv6]; port 0 picks one) or "
        "unix:/absolute/path. Must not be empty.",
-       {}, {}, "expected host:port or unix:/absolute/path"},
+       {},
+       {},
+       "expected host:port or unix:/absolute/path"},
       {"SIDECAR_GRPC_SOCKET_MODE", Section::kListening, FileModeKind{&Config::grpc_socket_mode},
        "File mode of the socket when SIDECAR_GRPC_LISTEN is unix:/path; connecting needs write "
        "permission.",
@@ -110,8 +116,7 @@ std::vector<Setting> MakeSettings() {
        DurationKind{&Config::default_timeout, false, hours(1)},
        "Deadline of a call whose caller set none."},
       {"SIDECAR_ATTEMPT_TIMEOUT", Section::kCalls,
-       DurationKind{&Config::attempt_timeout, false, hours(1)},
-       "Timeout of one upstream attempt."},
+       DurationKind{&Config::attempt_timeout, false, hours(1)}, "Timeout of one upstream attempt."},
       {"SIDECAR_MAX_ATTEMPTS", Section::kCalls, IntKind{&Config::max_attempts, 1, 10},
        "Upstream attempts per call, the first one included."},
       {"SIDECAR_RETRY_BASE_DELAY", Section::kCalls,

@@ -15,8 +15,7 @@ absl::StatusOr<std::string> CheckHostUrl(std::string_view text, const ConfigSour
   return host->url;
 }
 
-absl::StatusOr<std::string> CheckIdentifier(std::string_view text,
-                                            const ConfigSource& /*source*/) {
+absl::StatusOr<std::string> CheckIdentifier(std::string_view text, const ConfigSource& /*source*/) {
   if (HasSpaceOrControl(text)) {
     return absl::InvalidArgumentError("expected no whitespace or control characters");
   }

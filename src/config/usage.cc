@@ -48,8 +48,7 @@ std::string List(const std::vector<std::string_view>& names, bool code) {
 std::string ProxyText(bool code) {
   return "GenAuth is reached through the proxy named by " + List(HttpsProxyVariables(), code) +
          " (" + List(HttpProxyVariables(), code) + " for an http:// host), except for the hosts " +
-         "listed in " + List(NoProxyVariables(), code) +
-         "; the start-up log says which is used.";
+         "listed in " + List(NoProxyVariables(), code) + "; the start-up log says which is used.";
 }
 
 std::vector<std::string_view> EmptyIsErrorSettings() {
@@ -120,7 +119,8 @@ std::string Usage() {
     out += Wrap(std::string(s.help) + " Accepts: " + AcceptedText(s) + ".", "    ", 100);
   }
   out += "\n" + Pad("", 31) + "--help, -h\n    Print this text and exit.\n";
-  out += Pad("", 31) + "--help-markdown\n"
+  out += Pad("", 31) +
+         "--help-markdown\n"
          "    Print the configuration reference in Markdown (docs/configuration.md) and exit.\n";
   out += Pad("", 31) + "--version\n    Print the version and exit.\n";
   out += "\n" + Wrap("Proxy: " + ProxyText(false), "", 100);
@@ -169,8 +169,8 @@ std::string ConfigurationReference() {
       "Setting one of these, in the environment (even empty) or as a flag, is refused at "
       "start-up (exit 64) with a message naming what replaced it.\n\n";
   for (const RemovedSetting& r : RemovedSettings()) {
-    out += "- " + Code(r.env) + " (" + Code(FlagName(r.env)) + ") " +
-           MarkdownCell(r.replacement) + ".\n";
+    out += "- " + Code(r.env) + " (" + Code(FlagName(r.env)) + ") " + MarkdownCell(r.replacement) +
+           ".\n";
   }
   out += "\n## Proxy\n\n" + ProxyText(true) +
          " `HTTP_PROXY` is deliberately not read, as curl does not, because of CGI's \"httpoxy\" "
