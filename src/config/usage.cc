@@ -176,7 +176,9 @@ std::string ConfigurationReference() {
          " `HTTP_PROXY` is deliberately not read, as curl does not, because of CGI's \"httpoxy\" "
          "problem. The proxy URL's scheme must be `http`, `https`, `socks4`, `socks4a`, `socks5` "
          "or `socks5h`; anything else is refused at start-up (exit 64, naming the variable but "
-         "never its value, which may hold credentials).\n";
+         "never its value, which may hold credentials). The `sidecar started` log line shows the "
+         "proxy with any `user:password@` replaced by `***@`, and `noProxy` when set. An "
+         "`https://` proxy's certificate is verified like GenAuth's.\n";
   return out;
 }
 
