@@ -4,6 +4,7 @@
 #   make test    build and run every test (GoogleTest under ctest)
 #   make demo    run emulator + webhook receiver + sidecar and trigger one webhook through the CLI
 #   make lint    clang-format check and clang-tidy (CI runs it)
+#   make docs    regenerate docs/configuration.md from the settings table (a test checks it)
 #   make test-asan / make test-tsan   the whole suite under sanitizers
 #   make image       container images (FROM scratch, podman + runc, offline); not part of make test
 #   make pod-test    the deploy/k8s pod under `podman kube play`, one webhook through it (root)
@@ -29,8 +30,8 @@ FUZZ_TARGETS := envelope token_reply jwt_claims retry_after config fault transco
 
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
-.PHONY: all deps configure build test demo lint format format-check tidy test-asan test-tsan clean \
-        image pod-test measure bench soak fleet fuzz
+.PHONY: all deps configure build test demo docs lint format format-check tidy test-asan test-tsan \
+        clean image pod-test measure bench soak fleet fuzz
 
 all: build
 
@@ -50,6 +51,12 @@ test: build
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
+
+# The configuration reference is generated from src/config/settings_table.cc; commit the result.
+docs: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target genauth-sidecar
+	$(BUILD_DIR)/genauth-sidecar --help-markdown > docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
 
 format: deps
 	clang-format -i $(SOURCES)

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "app/server_options.h"
 #include "common/clock.h"
 #include "common/core_dumps.h"
 #include "common/port_file.h"
@@ -23,8 +24,6 @@
 #include "sidecar_version.h"
 
 namespace {
-
-const std::string kSdkVersion = std::string("genauth-sidecar:") + genauth::kVersion;
 
 // Overwrites the value of `name` in the process's initial environment block, where execve put it
 // and where /proc/PID/environ reads it from, then drops the variable. The sidecar starts no child
@@ -39,50 +38,6 @@ void WipeEnvironmentValue(char** envp, const std::string& name) {
     }
   }
   unsetenv(name.c_str());
-}
-
-// Each layer gets its own small options struct; this is the only place that sees all of Config.
-genauth::server::SidecarServerOptions ServerOptions(const genauth::config::Config& c) {
-  genauth::server::SidecarServerOptions o;
-  o.listen_address = c.grpc_listen;
-  o.unix_socket_mode = static_cast<mode_t>(c.grpc_socket_mode);
-  o.access_key_id = c.access_key_id;
-  o.access_key_secret = c.access_key_secret;
-  if (!c.access_key_secret_file.empty()) {
-    o.secret_rotation =
-        genauth::auth::SecretWatcherOptions{c.access_key_secret_file, c.secret_poll_interval};
-  }
-  if (!c.admin_listen.empty()) o.admin = genauth::admin::AdminServerOptions{c.admin_listen};
-  o.transport.base_url = c.genauth_host;
-  o.transport.ca_file = c.ca_file;
-  o.transport.proxy = c.proxy;
-  o.transport.no_proxy = c.no_proxy;
-  o.transport.max_connections = c.upstream_max_connections;
-  o.token_fetcher = {c.header_prefix, c.lang, kSdkVersion};
-  o.token_cache.fallback_userpool_id = c.access_key_id;
-  o.token_cache.prefetch = true;
-  if (c.auth_scheme == "signature") {
-    o.signature = genauth::auth::RequestSignerOptions{c.header_prefix};
-  }
-  o.client.header_prefix = c.header_prefix;
-  o.client.lang = c.lang;
-  o.client.tenant_id = c.tenant_id;
-  o.client.sdk_version = kSdkVersion;
-  o.client.retry.max_attempts = c.max_attempts;
-  o.client.retry.base_delay = c.retry_base_delay;
-  o.client.retry.max_delay = c.retry_max_delay;
-  o.client.retry_budget.ratio = c.retry_budget_percent / 100.0;
-  o.client.retry_budget.min_retries = c.retry_budget_min_retries;
-  o.client.circuit_breaker.failure_threshold = c.breaker_failures;
-  o.client.circuit_breaker.open_duration = c.breaker_open_time;
-  o.client.attempt_timeout = c.attempt_timeout;
-  o.handler.default_timeout = c.default_timeout;
-  o.handler.admission.max_calls = static_cast<size_t>(c.max_in_flight_calls);
-  o.handler.admission.max_bytes = static_cast<size_t>(c.max_in_flight_bytes);
-  o.max_request_bytes = static_cast<size_t>(c.max_request_bytes);
-  o.shutdown_grace = c.shutdown_grace;
-  o.drain_delay = c.drain_delay;
-  return o;
 }
 
 }  // namespace
@@ -101,6 +56,10 @@ int main(int argc, char** argv, char** envp) {
   }
   if (parsed.help_requested) {
     std::cout << genauth::config::Usage();
+    return 0;
+  }
+  if (parsed.help_markdown_requested) {
+    std::cout << genauth::config::ConfigurationReference();
     return 0;
   }
   if (!parsed.config) {
@@ -138,7 +97,7 @@ int main(int argc, char** argv, char** envp) {
     logger->Warn("configuration warning", {{"warning", warning}});
   }
   genauth::common::SystemRandom random;
-  genauth::server::SidecarServerOptions options = ServerOptions(config);
+  genauth::server::SidecarServerOptions options = genauth::app::ServerOptionsFromConfig(config);
   // From here the server's Credentials hold the one copy of the secret.
   genauth::common::WipeString(parsed.config->access_key_secret);
   auto server = genauth::server::SidecarServer::Start(std::move(options), logger,

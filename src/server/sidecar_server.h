@@ -55,8 +55,9 @@ struct SidecarServerOptions {
   // they are read into memory).
   size_t max_request_bytes = 4 * 1024 * 1024;
   // On shutdown: how long health says NOT_SERVING (and /readyz 503) while calls are still
-  // accepted, so that whoever routes calls here notices before they are refused.
-  common::Duration drain_delay = common::Duration::zero();
+  // accepted, so that whoever routes calls here notices before they are refused. The defaults
+  // here are SIDECAR_*'s (tests/app/server_options_test.cc checks that they agree).
+  common::Duration drain_delay = std::chrono::seconds(1);
   common::Duration shutdown_grace = std::chrono::seconds(10);
 };
 

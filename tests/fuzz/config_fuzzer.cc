@@ -10,13 +10,13 @@
 // one argv element as is.
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "config/settings_table.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -25,33 +25,16 @@ using genauth::config::Config;
 using genauth::config::ConfigSource;
 using genauth::config::ParseResult;
 
-constexpr const char* kEnvNames[] = {
-    "GENAUTH_HOST",
-    "GENAUTH_ACCESS_KEY_ID",
-    "GENAUTH_ACCESS_KEY_SECRET",
-    "GENAUTH_ACCESS_KEY_SECRET_FILE",
-    "GENAUTH_TENANT_ID",
-    "GENAUTH_HEADER_PREFIX",
-    "GENAUTH_LANG",
-    "GENAUTH_AUTH_SCHEME",
-    "GENAUTH_CA_FILE",
-    "GENAUTH_ALLOW_INSECURE_HTTP",
-    "SIDECAR_SECRET_POLL_INTERVAL",
-    "SIDECAR_GRPC_LISTEN",
-    "SIDECAR_GRPC_SOCKET_MODE",
-    "SIDECAR_ADMIN_LISTEN",
-    "SIDECAR_LOG_LEVEL",
-    "SIDECAR_DEFAULT_TIMEOUT",
-    "SIDECAR_ATTEMPT_TIMEOUT",
-    "SIDECAR_MAX_ATTEMPTS",
-    "SIDECAR_RETRY_BASE_DELAY",
-    "SIDECAR_RETRY_MAX_DELAY",
-    "SIDECAR_MAX_IN_FLIGHT_CALLS",
-    "SIDECAR_MAX_IN_FLIGHT_BYTES",
-    "SIDECAR_SHUTDOWN_GRACE",
-    "SIDECAR_UNKNOWN_SETTING",
-};
-constexpr size_t kEnvCount = std::size(kEnvNames);
+// Every setting of the table, and one name the sidecar does not know.
+const std::vector<std::string>& EnvNames() {
+  static const auto* const names = [] {
+    auto* out = new std::vector<std::string>;
+    for (const genauth::config::Setting& s : genauth::config::Settings()) out->emplace_back(s.env);
+    out->emplace_back("SIDECAR_UNKNOWN_SETTING");
+    return out;
+  }();
+  return *names;
+}
 
 // The secret always contains this marker; an error containing it leaked the secret.
 constexpr std::string_view kMarker = "Zq7SeCrEt";
@@ -94,6 +77,15 @@ void CheckAccepted(const Config& c) {
   FUZZ_CHECK(c.shutdown_grace >= milliseconds(0) && c.shutdown_grace <= minutes(10));
   FUZZ_CHECK(c.retry_base_delay > milliseconds(0));
   FUZZ_CHECK(c.retry_max_delay >= c.retry_base_delay);
+  FUZZ_CHECK(c.drain_delay >= milliseconds(0) && c.drain_delay <= minutes(1));
+  FUZZ_CHECK(c.breaker_open_time > milliseconds(0) && c.breaker_open_time <= minutes(10));
+  FUZZ_CHECK(c.upstream_max_connections >= 1 && c.upstream_max_connections <= 10000);
+  FUZZ_CHECK(c.retry_budget_percent >= 0 && c.retry_budget_percent <= 1000);
+  FUZZ_CHECK(c.retry_budget_min_retries >= 0 && c.retry_budget_min_retries <= 100000);
+  FUZZ_CHECK(c.breaker_failures >= 0 && c.breaker_failures <= 1000);
+  FUZZ_CHECK(c.lang == "zh-CN" || c.lang == "en-US" || c.lang == "ja-JP" || c.lang == "zh-TW");
+  FUZZ_CHECK(c.log_level == "trace" || c.log_level == "debug" || c.log_level == "info" ||
+             c.log_level == "warn" || c.log_level == "error" || c.log_level == "off");
 }
 
 }  // namespace
@@ -115,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view entry = input.Piece();
     marker_elsewhere = marker_elsewhere || entry.find(kMarker) != std::string_view::npos;
     if (!entry.empty() && (entry[0] == '\x01' || entry[0] == '\x02') && entry.size() >= 2) {
-      const char* name = kEnvNames[static_cast<uint8_t>(entry[1]) % kEnvCount];
+      const std::string& name = EnvNames()[static_cast<uint8_t>(entry[1]) % EnvNames().size()];
       std::string value(entry.substr(2));
       if (entry[0] == '\x01') {
         source.env[name] = value;

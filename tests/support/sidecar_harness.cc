@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/server_options.h"
+#include "config/config.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "spdlog/sinks/ostream_sink.h"
@@ -28,29 +30,37 @@ SidecarHarness::SidecarHarness(HarnessOptions options)
   sink_logger->set_level(observability::ParseLogLevel(options_.log_level));
   logger_ = std::make_shared<observability::JsonLogger>(sink_logger, common::SystemClock::Get());
 
-  auto& o = sidecar_options_;
-  o.listen_address = "127.0.0.1:0";
-  o.transport.base_url =
+  // The sidecar's options come from a Config through the mapping main uses, so every test built
+  // on the harness exercises it; then what only tests need (no Config setting exists for it).
+  config::Config c;
+  c.grpc_listen = "127.0.0.1:0";
+  c.admin_listen.clear();  // tests that want it set sidecar_options().admin
+  c.genauth_host =
       options_.upstream_override.empty() ? emulator_->base_url() : options_.upstream_override;
-  o.access_key_id = kKeyId;
-  o.access_key_secret = kKeySecret;
-  o.token_fetcher = {"x-authing", "en-US", "genauth-sidecar:test"};
-  o.token_cache.fallback_userpool_id = kKeyId;
-  o.token_cache.prefetch = options_.prefetch;
-  o.token_cache.retry_base_delay = std::chrono::milliseconds(20);
-  o.token_cache.retry_max_delay = std::chrono::milliseconds(100);
-  o.client.lang = "en-US";
-  o.client.sdk_version = "genauth-sidecar:test";
-  o.client.retry.max_attempts = 3;
-  o.client.retry.base_delay = std::chrono::milliseconds(10);
-  o.client.retry.max_delay = std::chrono::milliseconds(40);
-  o.client.attempt_timeout = std::chrono::seconds(5);
+  c.access_key_id = kKeyId;
+  c.access_key_secret = kKeySecret;
+  c.lang = "en-US";
+  c.max_attempts = 3;
+  c.retry_base_delay = std::chrono::milliseconds(10);
+  c.retry_max_delay = std::chrono::milliseconds(40);
+  c.attempt_timeout = std::chrono::seconds(5);
   // The emulator serves a kept-alive connection per thread (32), and it delivers each trigger to
   // the test receiver, an httplib server with 8 threads and a listen backlog of 5: more connections
   // than that make the loopback test servers, not the sidecar, drop calls. GenAuth's own front end
   // takes thousands.
-  o.transport.max_connections = 8;
-  o.shutdown_grace = std::chrono::seconds(2);
+  c.upstream_max_connections = 8;
+  c.shutdown_grace = std::chrono::seconds(2);
+  // Tests stop the sidecar at once; the drain is tested where a test sets it.
+  c.drain_delay = std::chrono::milliseconds(0);
+  sidecar_options_ = app::ServerOptionsFromConfig(c);
+
+  auto& o = sidecar_options_;
+  // The emulator records this header: a test marker rather than the build's version.
+  o.token_fetcher.sdk_version = "genauth-sidecar:test";
+  o.client.sdk_version = "genauth-sidecar:test";
+  o.token_cache.prefetch = options_.prefetch;
+  o.token_cache.retry_base_delay = std::chrono::milliseconds(20);
+  o.token_cache.retry_max_delay = std::chrono::milliseconds(100);
 }
 
 SidecarHarness::~SidecarHarness() {
