@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include "config/value_parsers.h"
 #include "sidecar_version.h"
 
 namespace genauth::app {
@@ -29,6 +30,11 @@ server::SidecarServerOptions ServerOptionsFromConfig(const config::Config& c) {
   o.token_fetcher = {c.header_prefix, c.lang, sdk_version};
   o.token_cache.fallback_userpool_id = c.access_key_id;
   o.token_cache.prefetch = true;
+  // Checked by the configuration (CheckRefreshWindow); a Config built by hand keeps the defaults.
+  if (auto window = config::ParsePercentRange(c.token_refresh_window)) {
+    o.token_cache.refresh_window_start = window->start / 100.0;
+    o.token_cache.refresh_window_end = window->end / 100.0;
+  }
   if (c.auth_scheme == "signature") o.signature = auth::RequestSignerOptions{c.header_prefix};
   o.client.header_prefix = c.header_prefix;
   o.client.lang = c.lang;

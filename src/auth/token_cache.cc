@@ -282,13 +282,15 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
   // sidecars, under 3 a second), and the spread widens with every cycle; later refreshes use the
   // narrower window, which bounds the fetches per lifetime. Never past usable_until, so a caller
   // never waits for a refresh.
-  const double start = cold ? std::min(options_.cold_refresh_window_start,
-                                       options_.refresh_window_start)
+  const double width = options_.refresh_window_end - options_.refresh_window_start;
+  const double start = cold ? std::max(std::min(0.1, options_.refresh_window_start),
+                                       options_.refresh_window_start - 1.5 * width)
                             : options_.refresh_window_start;
-  const double fraction =
-      start + (options_.refresh_window_end - start) * random_->NextUnit();
-  token->refresh_at = std::min(
-      now + std::chrono::duration_cast<common::Duration>(lifetime * fraction), token->usable_until);
+  const double fraction = start + (options_.refresh_window_end - start) * random_->NextUnit();
+  // To the millisecond: the fraction's floating-point residue (0.7 - 1.5 x 0.2) means nothing.
+  const auto after = std::chrono::round<std::chrono::milliseconds>(
+      std::chrono::duration<double>(lifetime) * fraction);
+  token->refresh_at = std::min<common::TimePoint>(now + after, token->usable_until);
   token->serial = ++installed_;
   current_ = std::move(token);
   last_error_ = absl::OkStatus();

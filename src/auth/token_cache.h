@@ -7,9 +7,9 @@
 // - The refresher renews the token ahead of expiry, at a moment picked at random inside a window of
 //   its lifetime, so no call waits for a refresh while the old token is still valid, and a fleet
 //   of sidecars does not refresh in lock-step: 70 % to 90 % of the lifetime (at most 1.43 fetches
-//   per lifetime) for a token obtained by a refresh, and a wider window, from 40 %, for one fetched
-//   cold (at start-up, after expiry or a 401), when every sidecar of a rollout may have fetched in
-//   the same second.
+//   per lifetime) for a token obtained by a refresh, and a window wider by one and a half times
+//   its width, from 40 %, for one fetched cold (at start-up, after expiry or a 401), when every
+//   sidecar of a rollout may have fetched in the same second.
 // - After a failed fetch the refresher retries with jittered exponential backoff; during that
 //   backoff, callers with no usable token fail fast with the last error instead of piling on.
 // - When the token endpoint pushes back (429 or 503, see WithPushback), the next fetch waits at
@@ -44,12 +44,11 @@ namespace genauth::auth {
 struct TokenCacheOptions {
   // Sent as the userpool header when the token has no `scoped_userpool_id` claim (the key id).
   std::string fallback_userpool_id;
-  // Renew in the background at a random moment between these fractions of the token's lifetime.
-  // The moment is never past the expiry margin (at most a tenth of the lifetime).
+  // Renew in the background at a random moment between these fractions of the token's lifetime
+  // (for a token fetched cold, from start - 1.5 x (end - start), at least 0.1). The moment is never
+  // past the expiry margin (at most a tenth of the lifetime). start == end: no randomness at all.
   double refresh_window_start = 0.7;
   double refresh_window_end = 0.9;
-  // For a token fetched cold, the window starts here instead (when earlier than the above).
-  double cold_refresh_window_start = 0.4;
   // Stop handing out a token this long before it expires (capped at a tenth of its lifetime), so a
   // call does not reach GenAuth with a token that expires on the way.
   common::Duration expiry_margin = std::chrono::seconds(60);
@@ -143,7 +142,7 @@ class TokenCache {
   void FetchLocked(std::unique_lock<std::mutex>& lock);
   // Runs `fetch` (without the lock) and checks what it returned.
   absl::StatusOr<FetchedToken> CheckedFetch(const FetchFunction& fetch, common::TimePoint started);
-  // `cold`: fetched because there was no usable token (see cold_refresh_window_start).
+  // `cold`: fetched because there was no usable token (see refresh_window_start).
   void InstallLocked(FetchedToken fetched, common::TimePoint started, common::TimePoint now,
                      bool cold);
   void RefresherLoop();

@@ -64,6 +64,7 @@ struct Config {
   int retry_budget_min_retries = 10;                  // SIDECAR_RETRY_BUDGET_MIN_RETRIES
   int breaker_failures = 5;                           // SIDECAR_BREAKER_FAILURES
   std::chrono::milliseconds breaker_open_time{5000};  // SIDECAR_BREAKER_OPEN_TIME
+  std::string token_refresh_window = "70%-90%";       // SIDECAR_TOKEN_REFRESH_WINDOW
 
   // --- shutdown ---
   std::chrono::milliseconds shutdown_grace{10000};  // SIDECAR_SHUTDOWN_GRACE

@@ -168,6 +168,16 @@ std::vector<Setting> MakeSettings() {
        DurationKind{&Config::breaker_open_time, false, minutes(10)},
        "How long an open circuit breaker answers UNAVAILABLE at once before one probe call may "
        "go."},
+      {"SIDECAR_TOKEN_REFRESH_WINDOW", Section::kProtection,
+       TextKind{&Config::token_refresh_window, CheckRefreshWindow, "START%-END%, 10 to 90"},
+       "When the management token is renewed: at a random moment in this part of its lifetime, so "
+       "that sidecars started together do not all ask GenAuth in the same second. A token "
+       "fetched cold (at start-up, after expiry or a 401), as a whole rollout's were at once, "
+       "draws from a window one and a half times its width wider (from 40 % with the default). "
+       "START equal to END turns the randomness off.",
+       "The refresh is in the background: no call waits for it. On average a token is used for "
+       "80 % of its lifetime with the default (1.25 fetches per lifetime, 1.43 at most); "
+       "`make fleet` measures what a fleet does (BENCHMARKS.md)."},
 
       // ---- shutdown ----
       {"SIDECAR_SHUTDOWN_GRACE", Section::kShutdown,

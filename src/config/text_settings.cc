@@ -50,6 +50,17 @@ absl::StatusOr<std::string> CheckAdminListenAddress(std::string_view text,
   return std::string(text);
 }
 
+absl::StatusOr<std::string> CheckRefreshWindow(std::string_view text,
+                                               const ConfigSource& /*source*/) {
+  const std::optional<PercentRange> range = ParsePercentRange(text);
+  if (!range || range->start < 10 || range->end > 90) {
+    return absl::InvalidArgumentError(
+        "expected START%-END% of the token's lifetime, such as 70%-90%: START at least 10, END at "
+        "most 90 and not below START");
+  }
+  return std::to_string(range->start) + "%-" + std::to_string(range->end) + "%";
+}
+
 absl::StatusOr<std::string> CheckAnyText(std::string_view text, const ConfigSource& /*source*/) {
   return std::string(text);
 }

@@ -28,6 +28,11 @@ absl::StatusOr<std::string> CheckListenAddress(std::string_view text, const Conf
 absl::StatusOr<std::string> CheckAdminListenAddress(std::string_view text,
                                                     const ConfigSource& source);
 
+// The token refresh window, START%-END% of the token's lifetime: START at least 10, END at most 90
+// (so a refresh always comes before the expiry margin, at most a tenth of the lifetime). Stored as
+// "70%-90%".
+absl::StatusOr<std::string> CheckRefreshWindow(std::string_view text, const ConfigSource& source);
+
 // Anything (a path the sidecar writes: whether it can is known only when it tries).
 absl::StatusOr<std::string> CheckAnyText(std::string_view text, const ConfigSource& source);
 

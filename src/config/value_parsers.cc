@@ -132,6 +132,26 @@ std::optional<uint32_t> ParseFileMode(std::string_view text) {
   return mode;
 }
 
+std::optional<PercentRange> ParsePercentRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto percent = [](std::string_view part) -> std::optional<int> {
+    if (!part.empty() && part.back() == '%') part.remove_suffix(1);
+    if (part.empty() || part.size() > 3) return std::nullopt;
+    int value = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 100) return std::nullopt;
+    return value;
+  };
+  const std::optional<int> start = percent(text.substr(0, dash));
+  const std::optional<int> end = percent(text.substr(dash + 1));
+  if (!start || !end || *start > *end) return std::nullopt;
+  return PercentRange{*start, *end};
+}
+
 std::string FormatMillis(std::chrono::milliseconds d) {
   const int64_t ms = d.count();
   if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";

@@ -30,6 +30,14 @@ std::optional<int64_t> ParseByteSize(std::string_view text);
 // Octal digits only, as in chmod: "0660", "660", "600"; at most 0777.
 std::optional<uint32_t> ParseFileMode(std::string_view text);
 
+// Two whole percentages, "70%-90%" (the % signs optional), each 0 to 100, the first not above the
+// second.
+struct PercentRange {
+  int start = 0;
+  int end = 0;
+};
+std::optional<PercentRange> ParsePercentRange(std::string_view text);
+
 // Exact and short, in a unit ParseDuration accepts: 10s, 1500ms, 2m.
 std::string FormatMillis(std::chrono::milliseconds d);
 // A byte count in the largest binary unit that divides it: 4194304 -> "4Mi".

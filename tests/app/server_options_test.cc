@@ -142,6 +142,12 @@ const std::map<std::string, Case>& Cases() {
         [](const SidecarServerOptions& o) {
           EXPECT_EQ(o.client.circuit_breaker.open_duration, milliseconds(30000));
         }}},
+      {"SIDECAR_TOKEN_REFRESH_WINDOW",
+       {"50%-60%",
+        [](const SidecarServerOptions& o) {
+          EXPECT_DOUBLE_EQ(o.token_cache.refresh_window_start, 0.5);
+          EXPECT_DOUBLE_EQ(o.token_cache.refresh_window_end, 0.6);
+        }}},
       {"SIDECAR_SHUTDOWN_GRACE",
        {"0s", [](const SidecarServerOptions& o) { EXPECT_EQ(o.shutdown_grace, milliseconds(0)); }}},
       {"SIDECAR_DRAIN_DELAY",
@@ -225,6 +231,9 @@ TEST(ServerOptionsTest, TheLayersDefaultsAgreeWithTheSettingsDefaults) {
   EXPECT_EQ(layer.client.circuit_breaker.open_duration,
             configured.client.circuit_breaker.open_duration);
   EXPECT_EQ(layer.client.attempt_timeout, configured.client.attempt_timeout);
+  EXPECT_DOUBLE_EQ(layer.token_cache.refresh_window_start,
+                   configured.token_cache.refresh_window_start);
+  EXPECT_DOUBLE_EQ(layer.token_cache.refresh_window_end, configured.token_cache.refresh_window_end);
   EXPECT_EQ(layer.handler.default_timeout, configured.handler.default_timeout);
   EXPECT_EQ(layer.handler.admission.max_calls, configured.handler.admission.max_calls);
   EXPECT_EQ(layer.handler.admission.max_bytes, configured.handler.admission.max_bytes);

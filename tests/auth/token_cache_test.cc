@@ -446,13 +446,18 @@ TEST_F(TokenCacheTest, TheRefreshMomentIsDrawnInsideTheWindow) {
   TokenCacheOptions narrow;
   narrow.refresh_window_start = 0.5;
   narrow.refresh_window_end = 0.6;
-  EXPECT_EQ(refresh_times({0.5, 0.5}, narrow), Times(seconds(50), seconds(55)));
+  // Cold: from 50 - 1.5 x 10 = 35 %.
+  EXPECT_EQ(refresh_times({0.5, 0.5}, narrow), Times(milliseconds(47500), seconds(55)));
+  // A window of one point: no randomness, cold or not.
+  TokenCacheOptions fixed;
+  fixed.refresh_window_start = 0.8;
+  fixed.refresh_window_end = 0.8;
+  EXPECT_EQ(refresh_times({0.3, 0.9}, fixed), Times(seconds(80), seconds(80)));
   // Whatever the window, never past the moment the token stops being handed out (90 s here).
   TokenCacheOptions late;
   late.refresh_window_start = 0.95;
-  late.cold_refresh_window_start = 0.95;
   late.refresh_window_end = 0.99;
-  EXPECT_EQ(refresh_times({0.0, 0.0}, late), Times(seconds(90), seconds(90)));
+  EXPECT_EQ(refresh_times({0.0, 0.5}, late), Times(seconds(89), seconds(90)));
 }
 
 TEST_F(TokenCacheTest, APushbackWaitsItsRetryAfterSpreadByHalfAgainAndIsNotShownToCallers) {

@@ -265,6 +265,10 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
         HappyCase{"SIDECAR_ADMIN_LISTEN", "OFF",
                   [](const Config& c) { EXPECT_EQ(c.admin_listen, ""); }},
+        HappyCase{"SIDECAR_TOKEN_REFRESH_WINDOW", "60-80",
+                  [](const Config& c) { EXPECT_EQ(c.token_refresh_window, "60%-80%"); }},
+        HappyCase{"SIDECAR_TOKEN_REFRESH_WINDOW", "85%-85%",
+                  [](const Config& c) { EXPECT_EQ(c.token_refresh_window, "85%-85%"); }},
         HappyCase{"SIDECAR_PORT_FILE", "/run/genauth/ports",
                   [](const Config& c) { EXPECT_EQ(c.port_file, "/run/genauth/ports"); }},
         HappyCase{"SIDECAR_GRPC_SOCKET_MODE", "0600",
@@ -788,6 +792,17 @@ TEST(ConfigTest, BadDurations) {
     EXPECT_THAT(OnlyError(f),
                 AllOf(HasSubstr(c.env + "=\"" + c.value + "\""), HasSubstr("expected a duration")))
         << c.env << "=" << c.value;
+  }
+}
+
+TEST(ConfigTest, ATokenRefreshWindowOutsideTenToNinetyPercentOrBackwardsIsRefused) {
+  for (const std::string value : {"90%-70%", "5%-50%", "70%-95%", "70%", "70%-", "a-b", "70%%-90%",
+                                  "-70-90", "1000-90", "70 %-90 %"}) {
+    Fixture f;
+    f.env["SIDECAR_TOKEN_REFRESH_WINDOW"] = value;
+    EXPECT_THAT(OnlyError(f), AllOf(HasSubstr("SIDECAR_TOKEN_REFRESH_WINDOW=\"" + value + "\""),
+                                    HasSubstr("expected START%-END%")))
+        << value;
   }
 }
 

@@ -123,6 +123,10 @@ const std::map<std::string, Case>& Cases() {
        {"30s", "11m",
         "SIDECAR_BREAKER_OPEN_TIME=\"11m\": expected a duration such as 250ms, 10s or 1.5m, over "
         "0 and up to 10m"}},
+      {"SIDECAR_TOKEN_REFRESH_WINDOW",
+       {"50-60", "5%-95%",
+        "SIDECAR_TOKEN_REFRESH_WINDOW=\"5%-95%\": expected START%-END% of the token's lifetime, "
+        "such as 70%-90%: START at least 10, END at most 90 and not below START"}},
       {"SIDECAR_SHUTDOWN_GRACE",
        {"0s", "11m",
         "SIDECAR_SHUTDOWN_GRACE=\"11m\": expected a duration such as 250ms, 10s or 1.5m, from 0 "
