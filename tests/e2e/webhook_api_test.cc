@@ -6,6 +6,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "support/param_name.h"
 #include "support/sidecar_harness.h"
 
 namespace genauth::testing {
@@ -408,8 +409,8 @@ TEST_P(SignatureSchemeTest, EveryRpcIsSignedAndAccepted) {
   EXPECT_EQ(h.emulator().TokensIssued(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest,
-                         ::testing::Values("x-authing", "x-genauth"));
+INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest, ::testing::Values("x-authing", "x-genauth"),
+                         [](const auto& info) { return test_names::FromText(info.param); });
 
 TEST(SignatureSchemeErrorsTest, AWrongSecretIsUnauthenticatedWithGenAuthsApiCode) {
   SidecarHarness h;

@@ -144,13 +144,13 @@ TEST_P(IdempotencyTest, ComesFromIdempotencyLevel) {
   EXPECT_EQ(mapping->idempotency, GetParam().want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Levels, IdempotencyTest,
-                         testing::Values(IdempotencyCase{MethodOptions::IDEMPOTENCY_UNKNOWN,
-                                                         retry::Idempotency::kSideEffects},
-                                         IdempotencyCase{MethodOptions::NO_SIDE_EFFECTS,
-                                                         retry::Idempotency::kIdempotent},
-                                         IdempotencyCase{MethodOptions::IDEMPOTENT,
-                                                         retry::Idempotency::kIdempotent}));
+INSTANTIATE_TEST_SUITE_P(
+    Levels, IdempotencyTest,
+    testing::Values(
+        IdempotencyCase{MethodOptions::IDEMPOTENCY_UNKNOWN, retry::Idempotency::kSideEffects},
+        IdempotencyCase{MethodOptions::NO_SIDE_EFFECTS, retry::Idempotency::kIdempotent},
+        IdempotencyCase{MethodOptions::IDEMPOTENT, retry::Idempotency::kIdempotent}),
+    [](const auto& info) { return MethodOptions::IdempotencyLevel_Name(info.param.level); });
 
 struct BadMappingCase {
   std::string name;
