@@ -7,6 +7,7 @@
 #include "auth/jwt_claims.h"
 #include "common/duration.h"
 #include "common/thread_name.h"
+#include "nlohmann/json.hpp"
 namespace genauth::auth {
 namespace {
 
@@ -37,7 +38,10 @@ TokenCache::TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common:
                                          "Tokens dropped after GenAuth answered 401")),
       fast_failures_(
           metrics->GetCounter("genauth_token_fast_failures_total", {},
-                              "Calls failed at once because the token endpoint is backing off")) {
+                              "Calls failed at once because the token endpoint is backing off")),
+      pushbacks_(metrics->GetCounter(
+          "genauth_token_endpoint_pushbacks_total", {},
+          "Token fetches the token endpoint refused with 429 or 503 (the next waits longer)")) {
   metrics_->SetGaugeFunction(
       "genauth_token_age_seconds", {},
       "Seconds since the management token in use was obtained (no sample while there is none)",
@@ -187,6 +191,7 @@ absl::Status TokenCache::FetchReplacement(const FetchFunction& fetch,
   fetch_in_flight_ = false;
   ++replacements_;
   absl::Status result = fetched.status();
+  TakePushback(result);  // the rotation is retried by the secret watcher's own schedule
   if (fetched.ok()) {
     ++fetch_epoch_;
     InstallLocked(*std::move(fetched), started, now);
@@ -237,6 +242,18 @@ common::Duration TokenCache::BackoffLocked() {
   return std::chrono::duration_cast<common::Duration>(ceiling * factor);
 }
 
+common::Duration TokenCache::RetryDelayLocked(std::optional<common::Duration> pushback) {
+  const common::Duration backoff = BackoffLocked();
+  if (!pushback) return backoff;
+  pushbacks_->Increment();
+  const common::Duration asked = std::clamp(*pushback, common::Duration::zero(), kMaxPushback);
+  // Never sooner than GenAuth asked, and spread over half as long again: a fleet told the same
+  // Retry-After in the same second must not come back in the same second.
+  const auto spread =
+      std::chrono::duration_cast<common::Duration>(asked * (1.0 + 0.5 * random_->NextUnit()));
+  return std::max(backoff, spread);
+}
+
 absl::StatusOr<FetchedToken> TokenCache::CheckedFetch(const FetchFunction& fetch,
                                                       common::TimePoint started) {
   absl::StatusOr<FetchedToken> fetched = fetch(started + options_.fetch_timeout);
@@ -258,9 +275,14 @@ void TokenCache::InstallLocked(FetchedToken fetched, common::TimePoint started,
   token->userpool_id = JwtStringClaim(token->access_token, "scoped_userpool_id")
                            .value_or(options_.fallback_userpool_id);
   token->obtained_at = now;
-  token->refresh_at =
-      now + std::chrono::duration_cast<common::Duration>(lifetime * options_.refresh_fraction);
   token->usable_until = now + lifetime - margin;
+  // A random moment in the window: sidecars started together (one rollout) then spread their
+  // refreshes over a fifth of the lifetime instead of all asking in the same second, and the
+  // spread widens with every cycle. Never past usable_until, so a caller never waits for it.
+  const double window = options_.refresh_window_end - options_.refresh_window_start;
+  const double fraction = options_.refresh_window_start + window * random_->NextUnit();
+  token->refresh_at = std::min(
+      now + std::chrono::duration_cast<common::Duration>(lifetime * fraction), token->usable_until);
   token->serial = ++installed_;
   current_ = std::move(token);
   last_error_ = absl::OkStatus();
@@ -290,15 +312,17 @@ void TokenCache::FetchLocked(std::unique_lock<std::mutex>& lock) {
     InstallLocked(*std::move(fetched), started, now);
   } else {
     last_error_ = fetched.status();
+    const std::optional<common::Duration> pushback = TakePushback(last_error_);
     ++consecutive_failures_;
-    const common::Duration backoff = BackoffLocked();
-    retry_at_ = now + backoff;
+    const common::Duration delay = RetryDelayLocked(pushback);
+    retry_at_ = now + delay;
     fetch_failure_->Increment();
     if (logger_ != nullptr) {
-      logger_->Warn("management token fetch failed",
-                    {{"error", std::string(last_error_.message())},
-                     {"consecutiveFailures", consecutive_failures_},
-                     {"retryIn", common::FormatDuration(backoff)}});
+      nlohmann::json fields = {{"error", std::string(last_error_.message())},
+                               {"consecutiveFailures", consecutive_failures_},
+                               {"retryIn", common::FormatDuration(delay)}};
+      if (pushback) fields["pushback"] = true;
+      logger_->Warn("management token fetch failed", std::move(fields));
     }
   }
   callers_cv_.notify_all();

@@ -4,10 +4,13 @@
 //   the cached token at once while it is usable.
 // - All fetching happens on one background refresher thread, so fetches are single-flight by
 //   construction: 50 cold-start callers wait for the same fetch.
-// - The refresher renews the token ahead of expiry (at `refresh_fraction` of its lifetime), so no
-//   call waits for a refresh while the old token is still valid.
+// - The refresher renews the token ahead of expiry, at a moment picked at random inside a window of
+//   its lifetime (70 % to 90 % by default), so no call waits for a refresh while the old token is
+//   still valid, and a fleet of sidecars started together does not refresh in lock-step.
 // - After a failed fetch the refresher retries with jittered exponential backoff; during that
 //   backoff, callers with no usable token fail fast with the last error instead of piling on.
+// - When the token endpoint pushes back (429 or 503, see WithPushback), the next fetch waits at
+//   least its Retry-After (capped), spread by a random half again; the current token stays in use.
 // - Invalidate drops a token GenAuth rejected (401); the next Get waits for a fresh one.
 // - FetchReplacement swaps in a token obtained another way (with a rotated secret) only once that
 //   fetch has succeeded, so calls keep the old token until then.
@@ -38,8 +41,10 @@ namespace genauth::auth {
 struct TokenCacheOptions {
   // Sent as the userpool header when the token has no `scoped_userpool_id` claim (the key id).
   std::string fallback_userpool_id;
-  // Renew in the background once this fraction of the token's lifetime has passed.
-  double refresh_fraction = 0.8;
+  // Renew in the background at a random moment between these fractions of the token's lifetime.
+  // Both at most 0.9, so the moment is always before the expiry margin (at most a tenth).
+  double refresh_window_start = 0.7;
+  double refresh_window_end = 0.9;
   // Stop handing out a token this long before it expires (capped at a tenth of its lifetime), so a
   // call does not reach GenAuth with a token that expires on the way.
   common::Duration expiry_margin = std::chrono::seconds(60);
@@ -63,6 +68,10 @@ struct ManagementToken {
 
 class TokenCache {
  public:
+  // A longer pushback is capped here (as the webhook endpoints' 429 pause is): one odd Retry-After
+  // must not stop the sidecar's token renewal for hours.
+  static constexpr common::Duration kMaxPushback = std::chrono::seconds(60);
+
   // `fetcher`, `clock`, `random`, `metrics` and `logger` must outlive the cache.
   TokenCache(TokenCacheOptions options, TokenFetcher* fetcher, common::Clock* clock,
              common::Random* random, observability::MetricsRegistry* metrics,
@@ -135,6 +144,8 @@ class TokenCache {
   // only post work to their own threads.
   void NotifyAsyncWaitersLocked();
   common::Duration BackoffLocked();
+  // How long to wait after a failed fetch: the backoff, or longer when the endpoint pushed back.
+  common::Duration RetryDelayLocked(std::optional<common::Duration> pushback);
 
   const TokenCacheOptions options_;
   TokenFetcher* const fetcher_;
@@ -146,6 +157,7 @@ class TokenCache {
   observability::Counter* const fetch_failure_;
   observability::Counter* const invalidations_;
   observability::Counter* const fast_failures_;
+  observability::Counter* const pushbacks_;
 
   mutable std::mutex mu_;
   std::condition_variable callers_cv_;    // a fetch finished

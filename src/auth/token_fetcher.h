@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -14,6 +15,14 @@ struct FetchedToken {
   std::string access_token;
   std::chrono::seconds expires_in{0};  // lifetime from the moment of the reply
 };
+
+// A token endpoint that answers 429 or 503 asks for less load. The fetcher marks such an error with
+// the wait it implies (the Retry-After; without one, as for the webhook endpoints, a 429 means 1 s
+// and a 503 only the backoff), and the cache waits at least that long before it asks again.
+absl::Status WithPushback(absl::Status status, common::Duration retry_after);
+// The wait a pushback error asked for, removed from `status` (so that the mark never reaches a
+// caller as an error detail); nullopt for any other error.
+std::optional<common::Duration> TakePushback(absl::Status& status);
 
 class TokenFetcher {
  public:

@@ -3,8 +3,11 @@
 
 #include <utility>
 
+#include "common/duration.h"
 #include "nlohmann/json.hpp"
+#include "retry/retry_after.h"
 #include "upstream/envelope.h"
+#include "upstream/rate_limit_pause.h"
 
 namespace genauth::upstream {
 namespace {
@@ -13,6 +16,18 @@ namespace {
 constexpr std::chrono::seconds kDefaultExpiresIn(7200);
 // The longest expires_in accepted, in seconds (ten years).
 constexpr double kMaxExpiresIn = 10.0 * 365 * 24 * 3600;
+
+// 429 (rate limited) or 503 (unavailable), as the HTTP status or as the envelope's statusCode
+// inside an HTTP 200: GenAuth asks for fewer requests. Zero otherwise.
+int PushbackStatus(const HttpResponse& response) {
+  if (response.status == 429 || response.status == 503) return response.status;
+  std::string why;
+  auto envelope = ParseEnvelope(response.body, &why);
+  if (envelope && (envelope->status_code == 429 || envelope->status_code == 503)) {
+    return envelope->status_code;
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -86,6 +101,19 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
   HttpResult result = transport_->SendAndWait(std::move(request), deadline - now);
   if (result.failure != TransportFailure::kNone) {
     return absl::UnavailableError("token endpoint: " + result.detail);
+  }
+  if (const int status = PushbackStatus(result.response); status != 0) {
+    const std::optional<common::Duration> retry_after =
+        result.response.retry_after.empty()
+            ? std::nullopt
+            : retry::ParseRetryAfter(result.response.retry_after, clock_->WallNow());
+    std::string message = "token endpoint pushed back: statusCode " + std::to_string(status) +
+                          (status == 429 ? " (rate limited)" : " (unavailable)");
+    if (retry_after) message += ", Retry-After " + common::FormatDuration(*retry_after);
+    // Without Retry-After: what a webhook endpoint's 429 or 503 means (a 1 s pause, the backoff).
+    const common::Duration wait = retry_after.value_or(status == 429 ? RateLimitPause::kDefaultPause
+                                                                     : common::Duration::zero());
+    return auth::WithPushback(absl::UnavailableError(message), wait);
   }
   return ParseManagementTokenReply(result.response.status, result.response.body);
 }

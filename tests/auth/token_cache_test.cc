@@ -108,9 +108,9 @@ TEST_F(TokenCacheTest, CallerArrivingDuringAFetchDoesNotCauseAnother) {
   auto next_due = refresher.get();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(second.get().ok());
-  // Nothing is due now: the next fetch is the refresh at 80 s.
+  // Nothing is due now: the next fetch is the refresh at 70 s (the window's start, drawn 0).
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(80));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(70));
   EXPECT_EQ(fetcher_.calls, 1);
 }
 
@@ -130,15 +130,16 @@ TEST_F(TokenCacheTest, ManyCallsReuseTheCachedToken) {
 }
 
 TEST_F(TokenCacheTest, RefreshesAheadOfExpiryWithoutBlockingCallers) {
-  auto cache = MakeCache();  // refresh at 80% of 100 s; usable until 90 s (margin: a tenth)
+  // Refresh at 70 % of 100 s (the window's start: this random draws 0); usable until 90 s.
+  auto cache = MakeCache();
   auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
   AwaitWaiters(*cache, 1);
   auto next_due = cache->RunDueFetch();
   ASSERT_TRUE(first.get().ok());
   ASSERT_TRUE(next_due.has_value());
-  EXPECT_EQ(*next_due - clock_.Now(), seconds(80));
+  EXPECT_EQ(*next_due - clock_.Now(), seconds(70));
 
-  clock_.Advance(seconds(79));
+  clock_.Advance(seconds(69));
   cache->RunDueFetch();
   EXPECT_EQ(fetcher_.calls, 1) << "refreshed too early";
 
@@ -340,7 +341,7 @@ TEST_F(TokenCacheTest, SuccessfulReplacementSwapsTheTokenAndReschedules) {
   ASSERT_TRUE(token.ok());
   EXPECT_EQ((*token)->access_token, "rotated-token");
   EXPECT_EQ(cache->token_obtained_at(), clock_.Now());
-  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(80));  // the new token's refresh time
+  EXPECT_EQ(cache->RunDueFetch(), clock_.Now() + seconds(70));  // the new token's refresh time
   EXPECT_EQ(fetcher_.calls, 1);
   EXPECT_EQ(metrics_.CounterValue("genauth_token_fetches_total", {{"result", "success"}}), 2u);
 }
@@ -414,6 +415,102 @@ TEST_F(TokenCacheTest, TokenAgeIsComputedWhenScraped) {
       << metrics_.RenderPrometheus();
   cache.reset();  // the gauge goes with the cache
   EXPECT_EQ(metrics_.RenderPrometheus().find("\ngenauth_token_age_seconds "), std::string::npos);
+}
+
+// The refresh moment is drawn inside the window, so sidecars started together spread out.
+TEST_F(TokenCacheTest, TheRefreshMomentIsDrawnInsideTheWindow) {
+  auto refresh_after = [this](double draw, TokenCacheOptions options) {
+    common::FixedRandom random({draw});
+    options.fallback_userpool_id = "key-id";
+    TokenCache cache(options, &fetcher_, &clock_, &random, &metrics_, &logger_);
+    auto first = std::async(std::launch::async, [&] { return cache.Get(Later()); });
+    AwaitWaiters(cache, 1);
+    const std::optional<common::TimePoint> due = cache.RunDueFetch();
+    EXPECT_TRUE(first.get().ok());
+    return due ? *due - clock_.Now() : common::Duration::zero();
+  };
+  const TokenCacheOptions defaults;  // 70 % to 90 % of the 100 s lifetime
+  EXPECT_EQ(refresh_after(0.0, defaults), seconds(70));
+  EXPECT_EQ(refresh_after(0.5, defaults), seconds(80));
+  EXPECT_EQ(refresh_after(0.75, defaults), seconds(85));
+  TokenCacheOptions narrow;
+  narrow.refresh_window_start = 0.5;
+  narrow.refresh_window_end = 0.6;
+  EXPECT_EQ(refresh_after(0.5, narrow), seconds(55));
+  // Whatever the window, never past the moment the token stops being handed out (90 s here).
+  TokenCacheOptions late;
+  late.refresh_window_start = 0.95;
+  late.refresh_window_end = 0.99;
+  EXPECT_EQ(refresh_after(0.0, late), seconds(90));
+}
+
+TEST_F(TokenCacheTest, APushbackWaitsItsRetryAfterSpreadByHalfAgainAndIsNotShownToCallers) {
+  common::FixedRandom random({0.5});
+  TokenCacheOptions options;
+  options.fallback_userpool_id = "key-id";
+  TokenCache cache(options, &fetcher_, &clock_, &random, &metrics_, &logger_);
+  fetcher_.results.push_back(WithPushback(
+      absl::UnavailableError("token endpoint pushed back: statusCode 429"), seconds(10)));
+  auto caller = std::async(std::launch::async, [&] { return cache.Get(Later()); });
+  AwaitWaiters(cache, 1);
+  const std::optional<common::TimePoint> due = cache.RunDueFetch();
+  ASSERT_TRUE(due.has_value());
+  // 10 s x (1 + 0.5 x 0.5), far beyond the 375 ms back-off this draw gives.
+  EXPECT_EQ(*due - clock_.Now(), milliseconds(12500));
+  absl::Status error = caller.get().status();
+  EXPECT_EQ(error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(error.message().find("pushed back"), std::string::npos);
+  int payloads = 0;
+  error.ForEachPayload([&payloads](absl::string_view, const absl::Cord&) { ++payloads; });
+  EXPECT_EQ(payloads, 0) << "the internal mark must not reach a caller as an error detail";
+  EXPECT_EQ(metrics_.CounterValue("genauth_token_endpoint_pushbacks_total"), 1u);
+  // Callers fail fast until then; the endpoint is asked again only once the wait has passed.
+  clock_.Advance(milliseconds(12499));
+  EXPECT_FALSE(cache.Get(Later()).ok());
+  cache.RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 1);
+  clock_.Advance(milliseconds(1));
+  cache.RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 2);
+  EXPECT_TRUE(cache.Get(clock_.Now()).ok());
+}
+
+TEST_F(TokenCacheTest, APushbackOnARefreshKeepsTheCurrentTokenInUse) {
+  auto cache = MakeCache();
+  auto first = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  cache->RunDueFetch();
+  ASSERT_TRUE(first.get().ok());
+  clock_.Advance(seconds(70));  // the refresh is due
+  fetcher_.results.push_back(WithPushback(absl::UnavailableError("pushed back"), seconds(15)));
+  const std::optional<common::TimePoint> due = cache->RunDueFetch();
+  EXPECT_EQ(fetcher_.calls, 2);
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(*due - clock_.Now(), seconds(15));
+  auto token = cache->Get(clock_.Now());  // at once, the old token: still 20 s before its margin
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ((*token)->access_token, "token-1");
+  clock_.Advance(seconds(15));
+  cache->RunDueFetch();
+  EXPECT_EQ((*cache->Get(clock_.Now()))->access_token, "token-3");
+}
+
+TEST_F(TokenCacheTest, ALongPushbackIsCappedAndAShortOneNeverShortensTheBackoff) {
+  auto cache = MakeCache();
+  fetcher_.results.push_back(
+      WithPushback(absl::UnavailableError("pushed back"), std::chrono::hours(1)));
+  auto caller = std::async(std::launch::async, [&] { return cache->Get(Later()); });
+  AwaitWaiters(*cache, 1);
+  std::optional<common::TimePoint> due = cache->RunDueFetch();
+  EXPECT_FALSE(caller.get().ok());
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(*due - clock_.Now(), TokenCache::kMaxPushback);
+  // A 503 without Retry-After asks for no more than the back-off (250 ms with this draw).
+  clock_.Advance(*due - clock_.Now());
+  fetcher_.results.push_back(WithPushback(absl::UnavailableError("pushed back"), seconds(0)));
+  due = cache->RunDueFetch();
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(*due - clock_.Now(), milliseconds(500));  // the second failure: the back-off doubled
 }
 
 TEST_F(TokenCacheTest, PrefetchFetchesAtStartWithRealThread) {

@@ -458,6 +458,56 @@ TEST_F(FaultInjectionTest, TokenEndpointDownFailsFastWithoutCallingTheApi) {
   EXPECT_LE(h_.emulator().CountRequests(kTokenPath), fetches + 1);
 }
 
+TEST_F(FaultInjectionTest, ATokenEndpoint429IsWaitedOutBeforeTheTokenEndpointIsAskedAgain) {
+  h_.Start();
+  h_.emulator().ScriptFaults(kTokenPath, {Envelope(429, "2")});
+  Outcome call = CallTrigger();
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(call.status), "TOKEN_UNAVAILABLE");
+  EXPECT_NE(call.status.error_message().find("pushed back: statusCode 429 (rate limited), "
+                                             "Retry-After 2s"),
+            std::string::npos)
+      << call.status.error_message();
+  // Not the harness's 100 ms back-off: GenAuth's 2 s, spread by up to half again.
+  int64_t delay_ms = -1;
+  ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms));
+  EXPECT_GE(delay_ms, 1900);
+  EXPECT_LE(delay_ms, 3000);
+  // Callers fail fast meanwhile; the token endpoint is not asked again.
+  Outcome again = CallTrigger();
+  EXPECT_EQ(Reason(again.status), "TOKEN_UNAVAILABLE");
+  EXPECT_LT(again.ms, 500 * kSlack);
+  EXPECT_EQ(h_.emulator().CountRequests(kTokenPath), 1u);
+  EXPECT_EQ(Triggers(), 0u);
+  EXPECT_EQ(Counter("genauth_token_endpoint_pushbacks_total"), 1u);
+}
+
+TEST_F(FaultInjectionTest, ATokenEndpoint503WithAnHttpDatePushesBackUntilThatDate) {
+  h_.Start();
+  h_.emulator().ScriptFaults(kTokenPath, {Envelope(503, HttpDateIn(3))});
+  Outcome call = CallTrigger();
+  int64_t delay_ms = -1;
+  ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms)) << call.status.error_message();
+  EXPECT_GE(delay_ms, 1900);  // the date is in whole seconds: 2 to 3 s ahead, then the spread
+  EXPECT_LE(delay_ms, 4500);
+  EXPECT_NE(call.status.error_message().find("statusCode 503 (unavailable)"), std::string::npos)
+      << call.status.error_message();
+  EXPECT_EQ(Counter("genauth_token_endpoint_pushbacks_total"), 1u);
+}
+
+TEST_F(FaultInjectionTest, ATokenEndpoint429InsideAnHttp200PushesBackToo) {
+  h_.Start();
+  Fault inside_200 = Envelope(429, "3");
+  inside_200.http_status = 200;
+  h_.emulator().ScriptFaults(kTokenPath, {inside_200});
+  Outcome call = CallTrigger();
+  int64_t delay_ms = -1;
+  ASSERT_TRUE(HasRetryInfo(call.status, &delay_ms)) << call.status.error_message();
+  EXPECT_GE(delay_ms, 2900);
+  EXPECT_LE(delay_ms, 4500);
+  EXPECT_EQ(h_.emulator().CountRequests(kTokenPath), 1u);
+}
+
 TEST_F(FaultInjectionTest, ATokenRevokedMidFlightIsRenewedAndTheCallRepeatedOnce) {
   StartWarm();
   h_.emulator().RevokeAllTokens();
