@@ -196,10 +196,10 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{{"call", "TriggerWebhook", "--json", "{}", "--json-file", "x"},
                   "give --json or --json-file, not both"},
         UsageCase{{"help", "frobnicate"}, "unknown command 'frobnicate'"}),
-    [](const auto& info) {
+    [](const auto& param_info) {
       std::string args;
-      for (const std::string& arg : info.param.args) args += (args.empty() ? "" : " ") + arg;
-      return test_names::Indexed(info.index, args);
+      for (const std::string& arg : param_info.param.args) args += (args.empty() ? "" : " ") + arg;
+      return test_names::Indexed(param_info.index, args);
     });
 
 // ---------------------------------------------------------------------------------------------

@@ -84,7 +84,9 @@ INSTANTIATE_TEST_SUITE_P(
                     FormatCase{milliseconds(999), "999ms"}, FormatCase{seconds(1), "1s"},
                     FormatCase{milliseconds(1500), "1.5s"}, FormatCase{milliseconds(2250), "2.25s"},
                     FormatCase{seconds(90), "90s"}, FormatCase{hours(2), "7200s"}),
-    [](const auto& info) { return test_names::Indexed(info.index, info.param.want); });
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.want);
+    });
 
 // The header promises an exact form: whatever FormatDuration prints for a whole number of
 // milliseconds must parse back to the same duration.
@@ -102,7 +104,9 @@ TEST_P(FormatDurationRoundTripTest, ParsesBackExactly) {
 // Milliseconds.
 INSTANTIATE_TEST_SUITE_P(Table, FormatDurationRoundTripTest,
                          testing::Values(0, 7, 1000, 1500, 60000, 1001, 12345, 1234567),
-                         [](const auto& info) { return std::to_string(info.param) + "ms"; });
+                         [](const auto& param_info) {
+                           return std::to_string(param_info.param) + "ms";
+                         });
 
 }  // namespace
 }  // namespace genauth::common

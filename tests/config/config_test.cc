@@ -292,8 +292,9 @@ INSTANTIATE_TEST_SUITE_P(
         HappyCase{
             "SIDECAR_SECRET_POLL_INTERVAL", "1h",
             [](const Config& c) { EXPECT_EQ(c.secret_poll_interval, milliseconds(3600000)); }}),
-    [](const auto& info) {
-      return test_names::Indexed(info.index, info.param.env + "_" + info.param.value);
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index,
+                                 param_info.param.env + "_" + param_info.param.value);
     });
 
 TEST(ConfigTest, FlagsOverrideEnvironment) {

@@ -410,7 +410,9 @@ TEST_P(SignatureSchemeTest, EveryRpcIsSignedAndAccepted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest, ::testing::Values("x-authing", "x-genauth"),
-                         [](const auto& info) { return test_names::FromText(info.param); });
+                         [](const auto& param_info) {
+                           return test_names::FromText(param_info.param);
+                         });
 
 TEST(SignatureSchemeErrorsTest, AWrongSecretIsUnauthenticatedWithGenAuthsApiCode) {
   SidecarHarness h;

@@ -127,7 +127,9 @@ INSTANTIATE_TEST_SUITE_P(
                                   "max_delay must be at least base_delay"},
                     BadPolicyCase{{3, milliseconds(100), milliseconds(-1)},
                                   "max_delay must be at least base_delay"}),
-    [](const auto& info) { return test_names::Indexed(info.index, info.param.message); });
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.message);
+    });
 
 }  // namespace
 }  // namespace genauth::retry

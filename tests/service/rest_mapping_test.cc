@@ -144,13 +144,16 @@ TEST_P(IdempotencyTest, ComesFromIdempotencyLevel) {
   EXPECT_EQ(mapping->idempotency, GetParam().want);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Levels, IdempotencyTest,
-    testing::Values(
-        IdempotencyCase{MethodOptions::IDEMPOTENCY_UNKNOWN, retry::Idempotency::kSideEffects},
-        IdempotencyCase{MethodOptions::NO_SIDE_EFFECTS, retry::Idempotency::kIdempotent},
-        IdempotencyCase{MethodOptions::IDEMPOTENT, retry::Idempotency::kIdempotent}),
-    [](const auto& info) { return MethodOptions::IdempotencyLevel_Name(info.param.level); });
+INSTANTIATE_TEST_SUITE_P(Levels, IdempotencyTest,
+                         testing::Values(IdempotencyCase{MethodOptions::IDEMPOTENCY_UNKNOWN,
+                                                         retry::Idempotency::kSideEffects},
+                                         IdempotencyCase{MethodOptions::NO_SIDE_EFFECTS,
+                                                         retry::Idempotency::kIdempotent},
+                                         IdempotencyCase{MethodOptions::IDEMPOTENT,
+                                                         retry::Idempotency::kIdempotent}),
+                         [](const auto& param_info) {
+                           return MethodOptions::IdempotencyLevel_Name(param_info.param.level);
+                         });
 
 struct BadMappingCase {
   std::string name;

@@ -31,7 +31,9 @@ INSTANTIATE_TEST_SUITE_P(
                     UrlEncodeCase{"\xe4\xb8\xad", "%E4%B8%AD"},                         // 中
                     UrlEncodeCase{"\xf0\x9f\x98\x80", "%F0%9F%98%80"},                  // 😀
                     UrlEncodeCase{"\xff", "%FF"}),
-    [](const auto& info) { return test_names::Indexed(info.index, info.param.want); });
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.want);
+    });
 
 TEST(TargetTest, PathAloneWithoutParameters) { EXPECT_EQ(Target("/api/v3/x", {}), "/api/v3/x"); }
 
