@@ -28,6 +28,9 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := envelope token_reply jwt_claims retry_after config fault transcoder
 
+# Only the binaries the demo, the images and the pod test need, not the whole test suite.
+DEPLOY_BINARIES := genauth-sidecar genauth-cli genauth-emulator webhook-receiver
+
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
 .PHONY: all deps configure build test demo docs lint format format-check tidy test-asan test-tsan \
@@ -49,7 +52,9 @@ build: configure
 test: build
 	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure --timeout 180
 
-demo: build
+# Only the four binaries the demo starts, not the tests and fuzz replays (a fresh clone's first run).
+demo: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES)
 	@scripts/demo.sh $(BUILD_DIR)
 
 # The configuration reference is generated from src/config/settings_table.cc; commit the result.
@@ -79,9 +84,6 @@ test-asan:
 
 test-tsan:
 	$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=Debug CMAKE_FLAGS=-DSIDECAR_SANITIZE=thread
-
-# Only the binaries the images and the pod test need, not the whole test suite.
-DEPLOY_BINARIES := genauth-sidecar genauth-cli genauth-emulator webhook-receiver
 
 image: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES)

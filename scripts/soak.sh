@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make soak: minutes of mixed traffic at a fixed rate through the real sidecar while the emulator
-# injects random faults, then checks the promises of README "Failure behaviour" at load:
+# injects random faults, then checks at load the failure table of docs/calling-genauth.md:
 #   - the sidecar neither crashed nor hung: every call was answered and /healthz still answers;
 #   - no webhook was triggered twice beyond policy: every TriggerWebhook payload carries a unique
 #     sequence number, and a payload reached GenAuth again only after GenAuth answered 429 or 503

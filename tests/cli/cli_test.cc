@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "sidecar_version.h"
+#include "support/param_name.h"
 
 namespace genauth::cli {
 namespace {
@@ -194,7 +195,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "--json: expected a JSON object, got null"},
         UsageCase{{"call", "TriggerWebhook", "--json", "{}", "--json-file", "x"},
                   "give --json or --json-file, not both"},
-        UsageCase{{"help", "frobnicate"}, "unknown command 'frobnicate'"}));
+        UsageCase{{"help", "frobnicate"}, "unknown command 'frobnicate'"}),
+    [](const auto& param_info) {
+      std::string args;
+      for (const std::string& arg : param_info.param.args) args += (args.empty() ? "" : " ") + arg;
+      return test_names::Indexed(param_info.index, args);
+    });
 
 // ---------------------------------------------------------------------------------------------
 // Pieces used by the commands.

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "support/param_name.h"
+
 namespace genauth::common {
 namespace {
 
@@ -23,6 +25,10 @@ struct ParseCase {
 };
 
 class ParseDurationTest : public testing::TestWithParam<ParseCase> {};
+
+std::string ParseCaseName(const testing::TestParamInfo<ParseCase>& info) {
+  return test_names::Indexed(info.index, info.param.text);
+}
 
 TEST_P(ParseDurationTest, Parses) {
   const ParseCase& c = GetParam();
@@ -41,7 +47,8 @@ INSTANTIATE_TEST_SUITE_P(
                     ParseCase{"1.5m", seconds(90)}, ParseCase{"2h", hours(2)},
                     ParseCase{"007s", seconds(7)}, ParseCase{"1.25ms", microseconds(1250)},
                     // 2.5e6 hours is exactly the 9e18 ns limit.
-                    ParseCase{"2500000h", nanoseconds(9'000'000'000'000'000'000)}));
+                    ParseCase{"2500000h", nanoseconds(9'000'000'000'000'000'000)}),
+    ParseCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Invalid, ParseDurationTest,
@@ -56,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(
                     // Overflow: just over the limit, far over int64 ns, and a number strtod
                     // turns into infinity.
                     ParseCase{"2500001h", std::nullopt}, ParseCase{"9999999999h", std::nullopt},
-                    ParseCase{std::string(400, '9') + "s", std::nullopt}));
+                    ParseCase{std::string(400, '9') + "s", std::nullopt}),
+    ParseCaseName);
 
 struct FormatCase {
   nanoseconds d;
@@ -75,7 +83,10 @@ INSTANTIATE_TEST_SUITE_P(
                     FormatCase{milliseconds(1), "1ms"}, FormatCase{milliseconds(250), "250ms"},
                     FormatCase{milliseconds(999), "999ms"}, FormatCase{seconds(1), "1s"},
                     FormatCase{milliseconds(1500), "1.5s"}, FormatCase{milliseconds(2250), "2.25s"},
-                    FormatCase{seconds(90), "90s"}, FormatCase{hours(2), "7200s"}));
+                    FormatCase{seconds(90), "90s"}, FormatCase{hours(2), "7200s"}),
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.want);
+    });
 
 // The header promises an exact form: whatever FormatDuration prints for a whole number of
 // milliseconds must parse back to the same duration.
@@ -92,7 +103,10 @@ TEST_P(FormatDurationRoundTripTest, ParsesBackExactly) {
 
 // Milliseconds.
 INSTANTIATE_TEST_SUITE_P(Table, FormatDurationRoundTripTest,
-                         testing::Values(0, 7, 1000, 1500, 60000, 1001, 12345, 1234567));
+                         testing::Values(0, 7, 1000, 1500, 60000, 1001, 12345, 1234567),
+                         [](const auto& param_info) {
+                           return std::to_string(param_info.param) + "ms";
+                         });
 
 }  // namespace
 }  // namespace genauth::common

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "support/param_name.h"
+
 namespace genauth::config {
 namespace {
 
@@ -291,9 +293,13 @@ INSTANTIATE_TEST_SUITE_P(
                   [](const Config& c) { EXPECT_EQ(c.breaker_open_time, milliseconds(30000)); }},
         HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "30s",
                   [](const Config& c) { EXPECT_EQ(c.secret_poll_interval, milliseconds(30000)); }},
-        HappyCase{"SIDECAR_SECRET_POLL_INTERVAL", "1h", [](const Config& c) {
-                    EXPECT_EQ(c.secret_poll_interval, milliseconds(3600000));
-                  }}));
+        HappyCase{
+            "SIDECAR_SECRET_POLL_INTERVAL", "1h",
+            [](const Config& c) { EXPECT_EQ(c.secret_poll_interval, milliseconds(3600000)); }}),
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index,
+                                 param_info.param.env + "_" + param_info.param.value);
+    });
 
 TEST(ConfigTest, FlagsOverrideEnvironment) {
   Fixture f;

@@ -6,7 +6,7 @@
 //    `readOnlyRootFileSystem`) is dropped by the API server without a word, so each object is
 //    walked against the field lists of the kubernetes-models type declarations (like kubectl's
 //    --validate=strict would do against a cluster).
-// 3. What deploy/k8s promises for genauth-sidecar (see README "Deploy on Kubernetes"): a native
+// 3. What deploy/k8s promises for genauth-sidecar (see docs/kubernetes.md): a native
 //    sidecar with probes, resources and a locked-down securityContext; the secret from a Secret
 //    mounted as a directory; config from a ConfigMap of the same render; gRPC on loopback or a
 //    unix socket in a shared emptyDir; an egress NetworkPolicy selecting the pod; an ingress one

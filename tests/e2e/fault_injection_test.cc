@@ -1,8 +1,8 @@
 // The fault-injection suite: one test per upstream fault, each through the real sidecar and the
 // emulator's scripted faults over loopback. Every test asserts the exact gRPC code, the exact
 // number of upstream attempts the emulator recorded (a trigger is never sent again unless GenAuth
-// provably did not process it), and how long the call took. The README's "Failure behaviour"
-// table is this file in prose; keep the two in step.
+// provably did not process it), and how long the call took. The "Failure behaviour" table of
+// docs/calling-genauth.md is this file in prose; keep the two in step.
 #include <gtest/gtest.h>
 
 #include <ctime>

@@ -6,6 +6,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "support/param_name.h"
 #include "support/sidecar_harness.h"
 
 namespace genauth::testing {
@@ -408,8 +409,10 @@ TEST_P(SignatureSchemeTest, EveryRpcIsSignedAndAccepted) {
   EXPECT_EQ(h.emulator().TokensIssued(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest,
-                         ::testing::Values("x-authing", "x-genauth"));
+INSTANTIATE_TEST_SUITE_P(Prefixes, SignatureSchemeTest, ::testing::Values("x-authing", "x-genauth"),
+                         [](const auto& param_info) {
+                           return test_names::FromText(param_info.param);
+                         });
 
 TEST(SignatureSchemeErrorsTest, AWrongSecretIsUnauthenticatedWithGenAuthsApiCode) {
   SidecarHarness h;

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "support/param_name.h"
+
 namespace genauth::retry {
 namespace {
 
@@ -29,6 +31,10 @@ struct RetryAfterCase {
 
 class ParseRetryAfterTest : public testing::TestWithParam<RetryAfterCase> {};
 
+std::string RetryAfterCaseName(const testing::TestParamInfo<RetryAfterCase>& info) {
+  return test_names::Indexed(info.index, info.param.value);
+}
+
 TEST_P(ParseRetryAfterTest, Parses) {
   const RetryAfterCase& c = GetParam();
   std::optional<nanoseconds> got = ParseRetryAfter(c.value, kNow);
@@ -44,7 +50,8 @@ INSTANTIATE_TEST_SUITE_P(DelaySeconds, ParseRetryAfterTest,
                                          RetryAfterCase{"\t7\t", seconds(7)},
                                          RetryAfterCase{"0", seconds(0)},
                                          RetryAfterCase{"007", seconds(7)},
-                                         RetryAfterCase{"999999999", seconds(999999999)}));
+                                         RetryAfterCase{"999999999", seconds(999999999)}),
+                         RetryAfterCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     HttpDate, ParseRetryAfterTest,
@@ -52,7 +59,8 @@ INSTANTIATE_TEST_SUITE_P(
                     RetryAfterCase{"  Sun, 06 Nov 1994 08:49:37 GMT  ", seconds(60)},
                     RetryAfterCase{"Sunday, 06-Nov-94 08:49:37 GMT", seconds(60)},
                     RetryAfterCase{"Sun Nov  6 08:49:37 1994", seconds(60)},
-                    RetryAfterCase{"Mon, 07 Nov 1994 08:48:37 GMT", seconds(86400)}));
+                    RetryAfterCase{"Mon, 07 Nov 1994 08:48:37 GMT", seconds(86400)}),
+    RetryAfterCaseName);
 
 // A date at or before now means "retry now".
 INSTANTIATE_TEST_SUITE_P(
@@ -63,7 +71,8 @@ INSTANTIATE_TEST_SUITE_P(
                     RetryAfterCase{"Saturday, 05-Nov-94 08:49:37 GMT", seconds(0)},
                     RetryAfterCase{"Sat Nov  5 08:49:37 1994", seconds(0)},
                     // Before 1678: beyond int64 nanoseconds (found by tests/fuzz).
-                    RetryAfterCase{"Mon, 01 Jan 0001 00:00:00 GMT", seconds(0)}));
+                    RetryAfterCase{"Mon, 01 Jan 0001 00:00:00 GMT", seconds(0)}),
+    RetryAfterCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Malformed, ParseRetryAfterTest,
@@ -81,7 +90,8 @@ INSTANTIATE_TEST_SUITE_P(
                     // Further ahead than the longest delay-seconds (9 digits); the year 9999 is
                     // also beyond int64 nanoseconds (found by tests/fuzz).
                     RetryAfterCase{"Fri, 01 Jan 2027 00:00:00 GMT", std::nullopt},
-                    RetryAfterCase{"Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt}));
+                    RetryAfterCase{"Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt}),
+    RetryAfterCaseName);
 
 TEST(RetryAfterDateTest, IsRelativeToTheGivenNow) {
   const std::string date = "Sun, 06 Nov 1994 08:49:37 GMT";

@@ -8,6 +8,8 @@
 #include <ostream>
 #include <string>
 
+#include "support/param_name.h"
+
 namespace genauth::retry {
 namespace {
 
@@ -42,6 +44,12 @@ std::ostream& operator<<(std::ostream& os, const RetryCase& c) {
   return os << Name(c.failure) << "/" << c.status;
 }
 
+// "kStatus_503".
+std::string RetryCaseName(const testing::TestParamInfo<RetryCase>& info) {
+  return test_names::FromText(std::string(Name(info.param.failure)) + "_" +
+                              std::to_string(info.param.status));
+}
+
 class IsRetryableTest : public testing::TestWithParam<RetryCase> {};
 
 TEST_P(IsRetryableTest, Decides) {
@@ -67,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(Status, IsRetryableTest,
                                          RetryCase{AttemptFailure::kStatus, 502, false, true},
                                          RetryCase{AttemptFailure::kStatus, 503, true, true},
                                          RetryCase{AttemptFailure::kStatus, 504, false, true},
-                                         RetryCase{AttemptFailure::kStatus, 601, false, false}));
+                                         RetryCase{AttemptFailure::kStatus, 601, false, false}),
+                         RetryCaseName);
 
 // For the other kinds the status is irrelevant: each is tried with no status and with statuses
 // that would be retryable (or not) under kStatus.
@@ -82,8 +91,8 @@ INSTANTIATE_TEST_SUITE_P(Transport, IsRetryableTest,
                                          RetryCase{AttemptFailure::kSentNoReply, 400, false, true},
                                          RetryCase{AttemptFailure::kBrokenReply, 0, false, true},
                                          RetryCase{AttemptFailure::kBrokenReply, 429, false, true},
-                                         RetryCase{AttemptFailure::kBrokenReply, 404, false,
-                                                   true}));
+                                         RetryCase{AttemptFailure::kBrokenReply, 404, false, true}),
+                         RetryCaseName);
 
 TEST(RetryPolicyValidateTest, DefaultsAndBoundariesAreValid) {
   EXPECT_TRUE(RetryPolicy{}.Validate().ok());
@@ -117,7 +126,10 @@ INSTANTIATE_TEST_SUITE_P(
                     BadPolicyCase{{3, milliseconds(100), milliseconds(99)},
                                   "max_delay must be at least base_delay"},
                     BadPolicyCase{{3, milliseconds(100), milliseconds(-1)},
-                                  "max_delay must be at least base_delay"}));
+                                  "max_delay must be at least base_delay"}),
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.message);
+    });
 
 }  // namespace
 }  // namespace genauth::retry

@@ -150,7 +150,10 @@ INSTANTIATE_TEST_SUITE_P(Levels, IdempotencyTest,
                                          IdempotencyCase{MethodOptions::NO_SIDE_EFFECTS,
                                                          retry::Idempotency::kIdempotent},
                                          IdempotencyCase{MethodOptions::IDEMPOTENT,
-                                                         retry::Idempotency::kIdempotent}));
+                                                         retry::Idempotency::kIdempotent}),
+                         [](const auto& param_info) {
+                           return MethodOptions::IdempotencyLevel_Name(param_info.param.level);
+                         });
 
 struct BadMappingCase {
   std::string name;

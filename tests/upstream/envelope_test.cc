@@ -104,6 +104,12 @@ struct CodeCase {
 
 class CodeForGenAuthStatusTest : public testing::TestWithParam<CodeCase> {};
 
+// "Status404"; "StatusMinus1" for -1.
+std::string CodeCaseName(const testing::TestParamInfo<CodeCase>& info) {
+  const int status = info.param.status;
+  return (status < 0 ? "StatusMinus" : "Status") + std::to_string(status < 0 ? -status : status);
+}
+
 TEST_P(CodeForGenAuthStatusTest, Maps) {
   EXPECT_EQ(CodeForGenAuthStatus(GetParam().status), GetParam().code)
       << "status " << GetParam().status;
@@ -129,7 +135,8 @@ INSTANTIATE_TEST_SUITE_P(Documented, CodeForGenAuthStatusTest,
                                          CodeCase{504, absl::StatusCode::kDeadlineExceeded},
                                          CodeCase{601, absl::StatusCode::kFailedPrecondition},
                                          CodeCase{602, absl::StatusCode::kFailedPrecondition},
-                                         CodeCase{603, absl::StatusCode::kInternal}));
+                                         CodeCase{603, absl::StatusCode::kInternal}),
+                         CodeCaseName);
 
 // Undocumented statuses fall back by class: 4xx FAILED_PRECONDITION, 5xx INTERNAL, else UNKNOWN.
 INSTANTIATE_TEST_SUITE_P(Unknown, CodeForGenAuthStatusTest,
@@ -142,7 +149,8 @@ INSTANTIATE_TEST_SUITE_P(Unknown, CodeForGenAuthStatusTest,
                                          CodeCase{0, absl::StatusCode::kUnknown},
                                          CodeCase{-1, absl::StatusCode::kUnknown},
                                          CodeCase{201, absl::StatusCode::kUnknown},
-                                         CodeCase{302, absl::StatusCode::kUnknown}));
+                                         CodeCase{302, absl::StatusCode::kUnknown}),
+                         CodeCaseName);
 
 }  // namespace
 }  // namespace genauth::upstream

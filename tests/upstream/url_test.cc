@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/param_name.h"
+
 namespace genauth::upstream {
 namespace {
 
@@ -28,7 +30,10 @@ INSTANTIATE_TEST_SUITE_P(
                     UrlEncodeCase{"\x7f", "%7F"}, UrlEncodeCase{"\xc3\xa9", "%C3%A9"},  // é
                     UrlEncodeCase{"\xe4\xb8\xad", "%E4%B8%AD"},                         // 中
                     UrlEncodeCase{"\xf0\x9f\x98\x80", "%F0%9F%98%80"},                  // 😀
-                    UrlEncodeCase{"\xff", "%FF"}));
+                    UrlEncodeCase{"\xff", "%FF"}),
+    [](const auto& param_info) {
+      return test_names::Indexed(param_info.index, param_info.param.want);
+    });
 
 TEST(TargetTest, PathAloneWithoutParameters) { EXPECT_EQ(Target("/api/v3/x", {}), "/api/v3/x"); }
 
