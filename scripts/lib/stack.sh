@@ -119,8 +119,9 @@ await_port_file() {
 
 port_file_value() { sed -n "s/^$2=//p" "$1"; }
 
-# _stack_options "$@": reads the leading --name and --stdout into OPT_NAME / OPT_STDOUT (defaults:
-# $1 of the caller's default name, its log) and leaves the rest in OPT_ARGS.
+# _stack_options DEFAULT_NAME "$@": reads the leading --name and --stdout into OPT_NAME (default
+# DEFAULT_NAME) and OPT_STDOUT (default OPT_LOG, STACK_WORK/OPT_NAME.log, made empty here) and
+# leaves the rest in OPT_ARGS.
 _stack_options() {
   OPT_NAME=$1
   OPT_STDOUT=""
