@@ -2,10 +2,11 @@
 # Measures the sidecar's memory and CPU, idle and under a short load, on loopback: the numbers
 # behind the resource requests and limits in deploy/k8s/base/deployment.yaml.
 #   scripts/measure-resources.sh [BUILD_DIR] [CALLS] [CONCURRENCY]
-# Starts a webhook receiver, the GenAuth emulator and the sidecar (default settings: 32 worker
-# threads), reads VmRSS after start-up, sends CALLS TriggerWebhook calls (tests/deploy/load.js, one
-# gRPC channel, CONCURRENCY calls in flight), then reports VmRSS, the peak (VmHWM) and the CPU the
-# sidecar used. Bounded: CALLS defaults to 5000; every process it starts is stopped on exit.
+# Starts a webhook receiver, the GenAuth emulator and the sidecar (scripts/lib/stack.sh; default
+# settings, 32 worker threads, the admin endpoint on a free port), reads VmRSS after start-up,
+# sends CALLS TriggerWebhook calls (tests/deploy/load.js, one gRPC channel, CONCURRENCY calls in
+# flight), then reports VmRSS, the peak (VmHWM) and the CPU the sidecar used. Bounded: CALLS
+# defaults to 5000; every process it starts is stopped on exit.
 # Needs node and npm (the pinned packages go into tests/deploy/node_modules, npm ci).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
