@@ -25,7 +25,11 @@
 # writes OUT/bench.md (with the far-GenAuth tables) and OUT/far-latency.png.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
+stack_init bench-far "${1:-$ROOT/build}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 OUT=${2:-$ROOT/bench/results}
 
 RATES=${BENCH_FAR_RATES:-500 1000 2000 3000 4000 5000}
@@ -44,24 +48,11 @@ if [ -n "${BENCH_QUICK:-}" ]; then
   RATES="500 2000" WARMUP=1 DURATION=3 OVERLOAD_CALLS=500
 fi
 
-WORK=$(mktemp -d /tmp/genauth-bench-far.XXXXXX)
 RAW="$OUT/raw"
 mkdir -p "$RAW"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-fail() { echo "bench-far: $*" >&2; exit 1; }
+fail() { stack_fail "$@"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ','; }
 
 for bin in genauth-far-upstream genauth-loadgen genauth-sidecar; do
@@ -69,25 +60,8 @@ for bin in genauth-far-upstream genauth-loadgen genauth-sidecar; do
 libnghttp2-dev, then cmake and build it)"
 done
 
-# Waits (bounded, 10 s) until a file has content; prints it.
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  fail "timed out waiting for $1"
-}
-
-# stop PID: SIGTERM, up to 5 s, then SIGKILL.
-stop() {
-  kill -TERM "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-
-KEY_ID=bench-key-id
-printf 'bench-key-secret\n' >"$WORK/secret"
+STACK_KEY_ID=bench-key-id
+STACK_KEY_SECRET=bench-key-secret
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
   -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj /CN=127.0.0.1 \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
@@ -99,29 +73,16 @@ start_upstream() {
     --port-file "$WORK/$1.port" --delay-ms "$2" --h2 "$H2" \
     >"$RAW/$1.upstream.json" 2>"$WORK/$1.upstream.log" &
   UP_PID=$!
-  PIDS+=("$UP_PID")
-  UP_PORT=$(await_file "$WORK/$1.port")
+  stack_track "$UP_PID"
+  await_port_file "$WORK/$1.port" "$UP_PID" "$1" || fail "$1 did not start"
+  UP_PORT=$(tr -d '[:space:]' <"$WORK/$1.port")
   UP_URL="https://127.0.0.1:$UP_PORT"
 }
 
-# start_sidecar NAME UPSTREAM_URL: default settings plus SIDECAR_ENV; sets SIDECAR_PID and
-# SIDECAR_TARGET once it logs that it serves (genauth-loadgen then waits for the channel itself).
-start_sidecar() {
-  local log="$WORK/$1.log" port=""
-  env GENAUTH_HOST="$2" GENAUTH_CA_FILE="$WORK/tls.crt" GENAUTH_ACCESS_KEY_ID="$KEY_ID" \
-    GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN=127.0.0.1:0 \
-    SIDECAR_ADMIN_LISTEN=127.0.0.1:0 "${SIDECAR_ENV[@]}" "$BIN/genauth-sidecar" >"$log" 2>&1 &
-  SIDECAR_PID=$!
-  PIDS+=("$SIDECAR_PID")
-  for _ in $(seq 1 200); do
-    port=$(grep -o '"msg":"sidecar started".*' "$log" 2>/dev/null | grep -o '"port":[0-9]*' |
-           head -1 | cut -d: -f2 || true)
-    [ -n "$port" ] && break
-    kill -0 "$SIDECAR_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { cat "$log" >&2; fail "the sidecar did not start"; }
-  SIDECAR_TARGET="127.0.0.1:$port"
+# sidecar NAME UPSTREAM_URL: default settings plus SIDECAR_ENV; sets SIDECAR_PID and
+# SIDECAR_TARGET once it serves (genauth-loadgen then waits for the channel itself).
+sidecar() {
+  start_sidecar --name "$1" GENAUTH_HOST="$2" GENAUTH_CA_FILE="$WORK/tls.crt" "${SIDECAR_ENV[@]}"
 }
 
 # Established TCP connections to the upstream's port (the sidecar's upstream pool, in use or idle).
@@ -148,7 +109,7 @@ printf '{"cores": %s, "cpu": "%s", "loadavg_before": [%s], "started": "%s", "com
 
 log "far GenAuth (a): HTTPS upstream answering after ${DELAY_MS} ms, rates $RATES/s, ${WARMUP} s warm-up + ${DURATION} s each"
 start_upstream far-rates "$DELAY_MS"
-start_sidecar far-rates-sidecar "$UP_URL"
+sidecar far-rates-sidecar "$UP_URL"
 for rate in $RATES; do
   before=$(loadavg)
   # Upstream connections sampled mid-window, in the background (bounded by the run's own length).
@@ -170,12 +131,12 @@ print(round(100.0 * r["ok"] / max(1, r["scheduled"]), 2))' "$RAW/far-rate-$rate.
     break
   fi
 done
-stop "$SIDECAR_PID"
-stop "$UP_PID"
+stack_stop "$SIDECAR_PID"
+stack_stop "$UP_PID"
 
 log "far GenAuth (b): overload, $OVERLOAD_CALLS calls within 1 s, upstream answering after ${OVERLOAD_DELAY_MS} ms, ${OVERLOAD_DEADLINE} deadlines"
 start_upstream far-overload "$OVERLOAD_DELAY_MS"
-start_sidecar far-overload-sidecar "$UP_URL"
+sidecar far-overload-sidecar "$UP_URL"
 before=$(loadavg)
 (sleep 1.5; upstream_connections >"$WORK/conns-overload") &
 sampler=$!
@@ -185,8 +146,8 @@ wait "$sampler" 2>/dev/null || true
 printf '{"loadavg_before": [%s], "loadavg_after": [%s], "upstream_connections_mid": %s, "delay_ms": %s}\n' \
   "$before" "$(loadavg)" "$(cat "$WORK/conns-overload" 2>/dev/null || echo null)" \
   "$OVERLOAD_DELAY_MS" >"$RAW/far-overload.meta.json"
-stop "$SIDECAR_PID"
-stop "$UP_PID"
+stack_stop "$SIDECAR_PID"
+stack_stop "$UP_PID"
 
 /usr/bin/python3 - "$WORK/machine.json" "$(loadavg)" >"$RAW/far-machine.json" <<'PY'
 import json, sys

@@ -38,7 +38,11 @@
 # run (for trying the script, not for numbers).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
+stack_init bench "${1:-$ROOT/build}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 OUT=${2:-$ROOT/bench/results}
 
 RATE=${BENCH_RATE:-1000}
@@ -64,26 +68,13 @@ if [ -n "${BENCH_QUICK:-}" ]; then
   H2LOAD_DURATION=3
 fi
 
-WORK=$(mktemp -d /tmp/genauth-bench.XXXXXX)
 RAW="$OUT/raw"
 mkdir -p "$RAW"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # want PROFILE: whether BENCH_PROFILES includes it.
 want() { [[ " $PROFILES " == *" $1 "* ]]; }
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-fail() { echo "bench: $*" >&2; exit 1; }
+fail() { stack_fail "$@"; }
 
 "$ROOT/scripts/install-bench-deps.sh"
 for bin in genauth-loadgen genauth-emulator genauth-sidecar genauth-cli webhook-receiver \
@@ -97,74 +88,35 @@ if want node && { [ ! -d "$NODE_DIR/node_modules/authing-node-sdk" ] ||
     { cat "$WORK/npm.log" >&2; fail "npm ci in bench/node failed"; }
 fi
 
-# Waits (bounded, 10 s) until a file has content; prints it.
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  fail "timed out waiting for $1"
-}
+STACK_KEY_ID=bench-key-id
+STACK_KEY_SECRET=bench-key-secret
+KEY_ID=$STACK_KEY_ID
+SECRET=$STACK_KEY_SECRET
 
-# stop PID: SIGTERM, up to 5 s, then SIGKILL.
-stop() {
-  kill -TERM "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-  kill -KILL "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
+# The receiver's stdout (a line per webhook, thousands a second) is not kept.
+start_receiver --stdout /dev/null
+HOOK_URL="$RECEIVER_URL/hooks/bench"
 
-KEY_ID=bench-key-id
-printf 'bench-key-secret\n' >"$WORK/secret"
-SECRET=$(tr -d '\n' <"$WORK/secret")
-
-"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >/dev/null 2>"$WORK/receiver.log" &
-PIDS+=($!)
-RECEIVER_URL="http://127.0.0.1:$(await_file "$WORK/receiver.port")/hooks/bench"
-
-# start_emulator NAME LATENCY_MS TOKEN_LIFETIME_S [--tls-cert C --tls-key K]: sets EMU_PID, EMU_URL.
-start_emulator() {
+# emulator NAME LATENCY_MS TOKEN_LIFETIME_S [--tls-cert C --tls-key K]: sets EMULATOR_PID and
+# EMULATOR_URL (scripts/lib/stack.sh).
+emulator() {
   local name=$1 latency=$2 lifetime=$3
   shift 3
-  rm -f "$WORK/$name.port"
-  "$BIN/genauth-emulator" --port-file "$WORK/$name.port" --access-key-id "$KEY_ID" \
-    --access-key-secret "$SECRET" --webhook "wh-bench=$RECEIVER_URL" --latency-ms "$latency" \
+  start_emulator --name "$name" --webhook "wh-bench=$HOOK_URL" --latency-ms "$latency" \
     --token-expires-in "$lifetime" --threads 512 --max-records 1000 \
-    --keep-alive-max-requests 1000 "$@" \
-    >"$WORK/$name.log" 2>&1 &
-  EMU_PID=$!
-  PIDS+=("$EMU_PID")
-  local scheme=http
-  [ $# -gt 0 ] && scheme=https
-  EMU_URL="$scheme://127.0.0.1:$(await_file "$WORK/$name.port")"
+    --keep-alive-max-requests 1000 "$@"
 }
 
-# start_sidecar NAME UPSTREAM [ENV=VALUE...]: default settings, gRPC and admin on free loopback
-# ports; sets SIDECAR_PID, SIDECAR_TARGET, ADMIN_URL.
-start_sidecar() {
-  local name=$1 upstream=$2 log="$WORK/$1.log" port=""
-  shift 2
-  env GENAUTH_HOST="$upstream" GENAUTH_ACCESS_KEY_ID="$KEY_ID" \
-    GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN=127.0.0.1:0 \
-    SIDECAR_ADMIN_LISTEN=127.0.0.1:0 "$@" "$BIN/genauth-sidecar" >"$log" 2>&1 &
-  SIDECAR_PID=$!
-  PIDS+=("$SIDECAR_PID")
-  for _ in $(seq 1 200); do
-    port=$(grep -o '"msg":"sidecar started".*' "$log" 2>/dev/null | grep -o '"port":[0-9]*' |
-           head -1 | cut -d: -f2 || true)
-    [ -n "$port" ] && break
-    kill -0 "$SIDECAR_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { cat "$log" >&2; fail "the sidecar did not start"; }
-  SIDECAR_TARGET="127.0.0.1:$port"
-  ADMIN_URL="http://127.0.0.1:$(grep -o '"adminPort":[0-9]*' "$log" | head -1 | cut -d: -f2)"
+# sidecar NAME [ENV=VALUE...]: default settings in front of the last emulator, gRPC and admin on
+# free loopback ports, serving; sets SIDECAR_PID, SIDECAR_TARGET, SIDECAR_ADMIN_URL.
+sidecar() {
+  start_sidecar --name "$@"
   "$BIN/genauth-cli" --target "$SIDECAR_TARGET" --timeout 10s --wait health >/dev/null
 }
 
-tokens_issued() { curl -sf --max-time 5 "$EMU_URL/_emulator/stats" -k | grep -o '"tokensIssued":[0-9]*' | cut -d: -f2; }
+tokens_issued() { curl -sf --max-time 5 "$EMULATOR_URL/_emulator/stats" -k | grep -o '"tokensIssued":[0-9]*' | cut -d: -f2; }
 token_metric() {
-  curl -sf --max-time 5 "$ADMIN_URL/metrics" |
+  curl -sf --max-time 5 "$SIDECAR_ADMIN_URL/metrics" |
     awk '/^genauth_token_fetches_total\{result="success"\}/ {print $2}'
 }
 
@@ -175,7 +127,7 @@ loadgen() {
   shift
   echo "-- $name"
   local sample=()
-  [ -n "${EMU_PID:-}" ] && sample=(--sample-pid "emulator=$EMU_PID")
+  [ -n "${EMULATOR_PID:-}" ] && sample=(--sample-pid "emulator=$EMULATOR_PID")
   "$BIN/genauth-loadgen" --rpc trigger --payload-bytes "$PAYLOAD" --label "$name" \
     --json-out "$RAW/$name.json" "${sample[@]}" "$@"
 }
@@ -196,16 +148,16 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg | awk '{printf "[%s, %s, %s]", $1, $2,
 run_direct() {
   local name=$1 latency=$2 rate=$3 connections=$4 after=${5:-}
   log "$name: direct REST to the emulator (+${latency} ms), $rate/s"
-  start_emulator "$name-emulator" "$latency" 7200
+  emulator "$name-emulator" "$latency" 7200
   local before
   before=$(loadavg)
-  loadgen "$name" --mode direct --rest-url "$EMU_URL" --access-key-id "$KEY_ID" \
-    --access-key-secret-file "$WORK/secret" --connections "$connections" --rate "$rate" \
+  loadgen "$name" --mode direct --rest-url "$EMULATOR_URL" --access-key-id "$KEY_ID" \
+    --access-key-secret-file "$STACK_SECRET_FILE" --connections "$connections" --rate "$rate" \
     --warmup "$WARMUP" --duration "$DURATION" --timeout 5s
   meta "$name" "loadavg_before=$before"
   [ -n "$after" ] && "$after" "$name"
-  stop "$EMU_PID"
-  EMU_PID=""
+  stack_stop "$EMULATOR_PID"
+  EMULATOR_PID=""
 }
 
 # run_sidecar NAME LATENCY_MS RATE [SIDECAR ENV...]: the same load via the sidecar, in front of a
@@ -214,8 +166,8 @@ run_sidecar() {
   local name=$1 latency=$2 rate=$3
   shift 3
   log "$name: via the sidecar, $rate/s (token lifetime ${TOKEN_LIFETIME}s)"
-  start_emulator "$name-emulator" "$latency" "$TOKEN_LIFETIME"
-  start_sidecar "$name" "$EMU_URL" "$@"
+  emulator "$name-emulator" "$latency" "$TOKEN_LIFETIME"
+  sidecar "$name" "$@"
   local started ended before
   before=$(loadavg)
   started=$(date +%s.%N)
@@ -228,9 +180,9 @@ run_sidecar() {
     "loadavg_before=$before"
   echo "token fetches: $(tokens_issued) in $(awk -v a="$started" -v b="$ended" \
     'BEGIN {printf "%.0f", b - a}') s of load (+ start-up), token lifetime ${TOKEN_LIFETIME}s"
-  stop "$SIDECAR_PID"
-  stop "$EMU_PID"
-  EMU_PID=""
+  stack_stop "$SIDECAR_PID"
+  stack_stop "$EMULATOR_PID"
+  EMULATOR_PID=""
 }
 
 # run_floor NAME API [FLOOR FLAGS...]: the same gRPC load against genauth-grpc-floor, a trivial
@@ -244,13 +196,14 @@ run_floor() {
   "$BIN/genauth-grpc-floor" --api "$api" --listen 127.0.0.1:0 --port-file "$WORK/$name.port" \
     --echo-bytes "$PAYLOAD" "$@" >"$RAW/$name.server.json" 2>"$WORK/$name.log" &
   local pid=$! before target
-  PIDS+=("$pid")
-  target="127.0.0.1:$(await_file "$WORK/$name.port")"
+  stack_track "$pid"
+  await_port_file "$WORK/$name.port" "$pid" "$name" || fail "$name did not start"
+  target="127.0.0.1:$(tr -d '[:space:]' <"$WORK/$name.port")"
   before=$(loadavg)
   loadgen "$name" --mode sidecar --target "$target" --sample-pid "floor=$pid" --rate "$RATE" \
     --warmup "$WARMUP" --duration "$DURATION" --timeout 5s
   meta "$name" "loadavg_before=$before" "cq_threads=$FLOOR_CQ_THREADS"
-  stop "$pid"
+  stack_stop "$pid"
 }
 
 # h2load_cpu NAME: an efficient HTTP/1.1 client's CPU per request, the client half of the floor.
@@ -269,7 +222,7 @@ h2load_cpu() {
   echo "-- $name"
   # The token as the direct client gets it; one request with the same headers and body must be
   # answered with statusCode 200 before h2load's numbers count.
-  /usr/bin/python3 - "$EMU_URL" "$KEY_ID" "$SECRET" "$PAYLOAD" "$WORK/$name" <<'PY' ||
+  /usr/bin/python3 - "$EMULATOR_URL" "$KEY_ID" "$SECRET" "$PAYLOAD" "$WORK/$name" <<'PY' ||
 import base64, json, sys, urllib.request
 url, key_id, secret, payload, out = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 def post(path, body, headers):
@@ -300,7 +253,7 @@ PY
   before=$(loadavg)
   local TIMEFORMAT='%R %U %S'
   { time h2load --h1 -c "$clients" --rps "$rps" -n "$total" -d "$WORK/$name.body" \
-      "${header_args[@]}" "$EMU_URL/api/v3/trigger-webhook" >"$WORK/$name.out" 2>&1; } \
+      "${header_args[@]}" "$EMULATOR_URL/api/v3/trigger-webhook" >"$WORK/$name.out" 2>&1; } \
     2>"$WORK/$name.time" || { cat "$WORK/$name.out" >&2; fail "h2load failed"; }
   /usr/bin/python3 - "$WORK/$name.out" "$WORK/$name.time" "$RAW/$name.json" "$before" \
     "$(loadavg)" "$RATE" "$PAYLOAD" <<'PY'
@@ -368,8 +321,8 @@ fi
 
 if want peak; then
   log "peak: via the sidecar on loopback, rate raised until p99 > ${PEAK_P99_MS} ms, errors > 0.1% or the rate is not reached"
-  start_emulator peak-emulator 0 7200
-  start_sidecar peak-sidecar "$EMU_URL"
+  emulator peak-emulator 0 7200
+  sidecar peak-sidecar
   rm -f "$RAW"/peak-*.json
   for rate in $PEAK_RATES; do
     loadgen "peak-$rate" --mode sidecar --target "$SIDECAR_TARGET" --sample-pid "sidecar=$SIDECAR_PID" \
@@ -385,8 +338,8 @@ PY
     echo "peak $rate/s: $verdict"
     [ "$verdict" = pass ] || break
   done
-  stop "$SIDECAR_PID"
-  stop "$EMU_PID"
+  stack_stop "$SIDECAR_PID"
+  stack_stop "$EMULATOR_PID"
 fi
 
 if want node; then
@@ -394,19 +347,19 @@ if want node; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
     -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj /CN=127.0.0.1 \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
-  start_emulator node-emulator 0 7200 --threads 1024 --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key"
+  emulator node-emulator 0 7200 --threads 1024 --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key"
   NODE_COMMON=(--rate "$NODE_RATE" --warmup "$WARMUP" --duration "$NODE_DURATION" --payload-bytes "$PAYLOAD")
   echo "-- node-sdk"
-  NODE_EXTRA_CA_CERTS="$WORK/tls.crt" node "$NODE_DIR/loadgen.js" --mode sdk --emulator "$EMU_URL" \
-    --access-key-id "$KEY_ID" --access-key-secret-file "$WORK/secret" "${NODE_COMMON[@]}" \
-    --sample-pid "emulator=$EMU_PID" --label node-sdk --json-out "$RAW/node-sdk.json"
-  start_sidecar node-sidecar "$EMU_URL" GENAUTH_CA_FILE="$WORK/tls.crt"
+  NODE_EXTRA_CA_CERTS="$WORK/tls.crt" node "$NODE_DIR/loadgen.js" --mode sdk --emulator "$EMULATOR_URL" \
+    --access-key-id "$KEY_ID" --access-key-secret-file "$STACK_SECRET_FILE" "${NODE_COMMON[@]}" \
+    --sample-pid "emulator=$EMULATOR_PID" --label node-sdk --json-out "$RAW/node-sdk.json"
+  sidecar node-sidecar GENAUTH_CA_FILE="$WORK/tls.crt"
   echo "-- node-sidecar"
   node "$NODE_DIR/loadgen.js" --mode sidecar --target "$SIDECAR_TARGET" "${NODE_COMMON[@]}" \
-    --sample-pid "sidecar=$SIDECAR_PID" --sample-pid "emulator=$EMU_PID" --label node-sidecar \
+    --sample-pid "sidecar=$SIDECAR_PID" --sample-pid "emulator=$EMULATOR_PID" --label node-sidecar \
     --json-out "$RAW/node-sidecar.json"
-  stop "$SIDECAR_PID"
-  stop "$EMU_PID"
+  stack_stop "$SIDECAR_PID"
+  stack_stop "$EMULATOR_PID"
 fi
 
 if want far; then

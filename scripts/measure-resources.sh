@@ -2,24 +2,21 @@
 # Measures the sidecar's memory and CPU, idle and under a short load, on loopback: the numbers
 # behind the resource requests and limits in deploy/k8s/base/deployment.yaml.
 #   scripts/measure-resources.sh [BUILD_DIR] [CALLS] [CONCURRENCY]
-# Starts a webhook receiver, the GenAuth emulator and the sidecar (default settings: 32 worker
-# threads), reads VmRSS after start-up, sends CALLS TriggerWebhook calls (tests/deploy/load.js, one
-# gRPC channel, CONCURRENCY calls in flight), then reports VmRSS, the peak (VmHWM) and the CPU the
-# sidecar used. Bounded: CALLS defaults to 5000; every process it starts is stopped on exit.
+# Starts a webhook receiver, the GenAuth emulator and the sidecar (scripts/lib/stack.sh; default
+# settings, 32 worker threads, the admin endpoint on a free port), reads VmRSS after start-up,
+# sends CALLS TriggerWebhook calls (tests/deploy/load.js, one gRPC channel, CONCURRENCY calls in
+# flight), then reports VmRSS, the peak (VmHWM) and the CPU the sidecar used. Bounded: CALLS
+# defaults to 5000; every process it starts is stopped on exit.
 # Needs node and npm (the pinned packages go into tests/deploy/node_modules, npm ci).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
+stack_init measure "${1:-$ROOT/build}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 CALLS=${2:-5000}
 CONCURRENCY=${3:-32}
-WORK=$(mktemp -d /tmp/genauth-measure.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 DEPLOY_TESTS="$ROOT/tests/deploy"
 if [ ! -d "$DEPLOY_TESTS/node_modules/@grpc/grpc-js" ]; then
@@ -27,33 +24,15 @@ if [ ! -d "$DEPLOY_TESTS/node_modules/@grpc/grpc-js" ]; then
     { cat "$WORK/npm.log" >&2; exit 1; }
 fi
 
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  echo "measure: timed out waiting for $1" >&2
-  return 1
-}
 kib() { awk -v k="$1" '/^'"$1"':/ {print $2}' "/proc/$2/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >/dev/null 2>&1 &
-PIDS+=($!)
-RECEIVER_PORT=$(await_file "$WORK/receiver.port")
-printf 'measure-secret\n' >"$WORK/secret"
-"$BIN/genauth-emulator" --port-file "$WORK/emulator.port" --access-key-id measure-key \
-  --access-key-secret measure-secret --webhook "wh-1=http://127.0.0.1:$RECEIVER_PORT/hook" \
-  >/dev/null 2>&1 &
-PIDS+=($!)
-EMULATOR_PORT=$(await_file "$WORK/emulator.port")
+start_receiver --stdout /dev/null
+start_emulator --stdout /dev/null --webhook "wh-1=$RECEIVER_URL/hook"
 
 SOCKET="$WORK/sidecar.sock"
-GENAUTH_HOST="http://127.0.0.1:$EMULATOR_PORT" GENAUTH_ACCESS_KEY_ID=measure-key \
-GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN="unix:$SOCKET" \
-SIDECAR_LOG_LEVEL=warn "$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR=$!
-PIDS+=("$SIDECAR")
+start_sidecar SIDECAR_GRPC_LISTEN="unix:$SOCKET" SIDECAR_LOG_LEVEL=warn
+SIDECAR=$SIDECAR_PID
 CLI=("$BIN/genauth-cli" --target "unix:$SOCKET" --timeout 10s)
 "${CLI[@]}" --wait health >/dev/null
 "${CLI[@]}" trigger --webhook-id wh-1 >/dev/null   # the first call: token fetched, pools warm

@@ -30,6 +30,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/scripts/container-env.sh"
 # shellcheck source=tests/deploy/netns.sh
 source "$ROOT/tests/deploy/netns.sh"
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
 BIN=$(cd "${1:-$ROOT/build}" 2>/dev/null && pwd) || { echo "pod-test: no build dir ${1:-}" >&2; exit 1; }
 VERSION=$(sed -n 's/^project(genauth_sidecar VERSION \([0-9.]*\).*/\1/p' "$ROOT/CMakeLists.txt")
 OVERLAY="$ROOT/tests/deploy/podman"
@@ -63,36 +65,28 @@ flock -n 9 || { echo "pod-test: another pod-test is running" >&2; exit 1; }
 TAG="$$-$RANDOM"
 NS_POD="genauth-podman-pod-$TAG"
 NS_UP="genauth-podman-up-$TAG"
-WORK=$(mktemp -d /tmp/genauth-pod-test.XXXXXX)
-PIDS=()
 PASSED=0
 FAILED=0
 CONTROL="genauth-pod-test-control-$TAG"  # the shipped image's sidecar, outside the pod
 BUNDLE_SOURCE="genauth-pod-test-bundle-$TAG"  # never started: the shipped bundle is copied out
+stack_init pod-test "$BIN"
+WORK=$STACK_WORK
 
-cleanup() {
+# After the receiver and emulator have stopped (scripts/lib/stack.sh), before WORK goes.
+# shellcheck disable=SC2317  # called at exit (stack_on_exit)
+remove_pod() {
   podman kube down "$WORK/pod.yaml" >/dev/null 2>&1 || true
   podman rm -f "$CONTROL" "$BUNDLE_SOURCE" >/dev/null 2>&1 || true
   podman rmi "$TEST_CA_IMAGE" >/dev/null 2>&1 || true
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   netns_delete "$NS_POD" "$NS_UP"
-  rm -rf "$WORK" "$CREDENTIALS"
+  rm -rf "$CREDENTIALS"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+stack_on_exit remove_pod
 
 pass() { echo "PASS $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL $*"; FAILED=$((FAILED + 1)); }
 finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
 abort() { fail "$*"; finish; }
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
 # Foreground helpers only: a background job must be `ip netns exec ... &` itself (ip, env and
 # setpriv exec, so $! is the server's own pid); a backgrounded function would be a subshell whose
 # kill leaves the server running.
@@ -161,18 +155,20 @@ else
   abort "$TEST_CA_IMAGE is not $SIDECAR_IMAGE plus one layer: $TEST_LAYERS vs $SHIPPED_LAYERS"
 fi
 
-# GenAuth, outside the pod.
+# GenAuth, outside the pod. Started here rather than by scripts/lib/stack.sh's start_*: they must
+# not inherit the run's lock (fd 9), which a server left behind would otherwise hold.
 KEY_SECRET="pod-test-secret-$RANDOM$RANDOM"
 ip netns exec "$NS_UP" "$BIN/webhook-receiver" --port-file "$WORK/receiver.port" \
   >"$WORK/receiver.log" 2>&1 9>&- &
-PIDS+=($!)
-RECEIVER_PORT=$(await_file "$WORK/receiver.port") || abort "webhook-receiver did not start"
+stack_track $!
+await_port_file "$WORK/receiver.port" $! webhook-receiver || abort "webhook-receiver did not start"
+RECEIVER_PORT=$(tr -d '[:space:]' <"$WORK/receiver.port")
 ip netns exec "$NS_UP" "$BIN/genauth-emulator" --host "$NETNS_UP_IP" --port "$EMULATOR_PORT" \
   --port-file "$WORK/emulator.port" --access-key-id "$KEY_ID" --access-key-secret "$KEY_SECRET" \
   --tls-cert "$WORK/emulator.crt" --tls-key "$WORK/emulator.key" \
   --webhook "wh-pod=http://127.0.0.1:$RECEIVER_PORT/hooks/pod" >"$WORK/emulator.log" 2>&1 9>&- &
-PIDS+=($!)
-await_file "$WORK/emulator.port" >/dev/null || abort "genauth-emulator did not start"
+stack_track $!
+await_port_file "$WORK/emulator.port" $! genauth-emulator || abort "genauth-emulator did not start"
 EMULATOR_URL="https://$NETNS_UP_IP:$EMULATOR_PORT"
 # Requests the emulator recorded (control endpoints excluded), asked over the same TLS.
 recorded_requests() {

@@ -12,61 +12,33 @@
 # Not part of make test (it runs for minutes). Loopback only; every process it starts is stopped.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
+STACK_KEEP=${SOAK_KEEP:-}
+stack_init soak "${1:-$ROOT/build}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 DURATION=${2:-${SOAK_DURATION:-5m}}
 RATE=${3:-${SOAK_RATE:-500}}
 FAULT_PROBABILITY=${SOAK_FAULT_PROBABILITY:-0.05}
 RSS_GROWTH_KIB=${SOAK_RSS_GROWTH_KIB:-8192}
-WORK=$(mktemp -d /tmp/genauth-soak.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "${SOAK_KEEP:-}" = "1" ]; then echo "soak: files kept in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
 
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  echo "soak: timed out waiting for $1" >&2
-  return 1
-}
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >/dev/null 2>&1 &
-PIDS+=($!)
-RECEIVER_PORT=$(await_file "$WORK/receiver.port")
-printf 'soak-secret\n' >"$WORK/secret"
+start_receiver --stdout /dev/null
 # Every request is kept (--max-records 0) so that each trigger's attempts can be checked. httplib
 # gives each kept-alive connection a thread for its life, and slow faults hold theirs for seconds:
 # 256 threads keep the emulator from becoming the bottleneck the breaker would then react to.
-"$BIN/genauth-emulator" --port-file "$WORK/emulator.port" --access-key-id soak-key \
-  --access-key-secret soak-secret --webhook "wh-soak=http://127.0.0.1:$RECEIVER_PORT/hook" \
-  --max-records 0 --keep-alive-max-requests 1000 --threads 256 >/dev/null 2>&1 &
-PIDS+=($!)
-EMULATOR_PORT=$(await_file "$WORK/emulator.port")
-EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
+start_emulator --stdout /dev/null --webhook "wh-soak=$RECEIVER_URL/hook" --max-records 0 \
+  --keep-alive-max-requests 1000 --threads 256
+EMULATOR=$EMULATOR_URL
 
 SOCKET="$WORK/sidecar.sock"
-ADMIN_PORT_FILE="$WORK/admin.port"
-GENAUTH_HOST="$EMULATOR" GENAUTH_ACCESS_KEY_ID=soak-key \
-GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" SIDECAR_GRPC_LISTEN="unix:$SOCKET" \
-SIDECAR_ADMIN_LISTEN=127.0.0.1:0 SIDECAR_ATTEMPT_TIMEOUT=1s SIDECAR_LOG_LEVEL=warn \
-"$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR=$!
-PIDS+=("$SIDECAR")
+start_sidecar SIDECAR_GRPC_LISTEN="unix:$SOCKET" SIDECAR_ATTEMPT_TIMEOUT=1s SIDECAR_LOG_LEVEL=warn
+SIDECAR=$SIDECAR_PID
 "$BIN/genauth-cli" --target "unix:$SOCKET" --timeout 10s --wait health >/dev/null
-# The admin server's port (127.0.0.1:0 picks one): the sidecar's listening TCP socket.
-ADMIN_PORT=""
-for _ in $(seq 1 100); do
-  ADMIN_PORT=$(ss -Hltnp 2>/dev/null |
-    awk -v pid="pid=$SIDECAR," '$0 ~ pid {n = split($4, a, ":"); print a[n]; exit}')
-  [ -n "$ADMIN_PORT" ] && break
-  sleep 0.05
-done
+# The admin server's port (127.0.0.1:0 picks one), from the sidecar's port file.
+ADMIN_PORT=$SIDECAR_ADMIN_PORT
 [ -n "$ADMIN_PORT" ] || { echo "soak: could not find the sidecar's admin port" >&2; exit 1; }
 
 # Random faults on every path the mix and the token refresh use. The slow ones exceed the
@@ -102,7 +74,7 @@ echo "soak: $RATE calls/s for $DURATION, mixed RPCs, faults on ${FAULT_PROBABILI
     sleep 10
   done
 ) &
-PIDS+=($!)
+stack_track $!
 LOADGEN_STATUS=0
 "$BIN/genauth-loadgen" --mode sidecar --target "unix:$SOCKET" --rpc mix --webhook-id wh-soak \
   --unique-payloads --payload-bytes 256 --rate "$RATE" --warmup 10s --duration "$DURATION" --timeout 5s \

@@ -4,56 +4,25 @@
 # and the sidecar's /proc sample must be present. A few seconds; loopback only.
 #   tests/bench/loadgen_smoke.sh BUILD_DIR
 set -euo pipefail
-BIN=$(cd "${1:?build dir}" && pwd)
-WORK=$(mktemp -d /tmp/genauth-loadgen-smoke.XXXXXX)
-PIDS=()
-# Last started, first stopped: the sidecar's kept-alive connections close before the emulator
-# stops (which otherwise waits out its keep-alive timeout).
-cleanup() {
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${PIDS[$i]}" 2>/dev/null || true
-    wait "${PIDS[$i]}" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
+stack_init loadgen-smoke "${1:?build dir}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  echo "loadgen_smoke: timed out waiting for $1" >&2
-  exit 1
-}
-
-printf 'smoke-secret\n' >"$WORK/secret"
-"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >/dev/null 2>&1 &
-PIDS+=($!)
-RECEIVER="http://127.0.0.1:$(await_file "$WORK/receiver.port")/hooks/smoke"
-"$BIN/genauth-emulator" --port-file "$WORK/emulator.port" --access-key-id smoke-key \
-  --access-key-secret smoke-secret --webhook "wh-bench=$RECEIVER" >"$WORK/emulator.log" 2>&1 &
-PIDS+=($!)
-EMULATOR="http://127.0.0.1:$(await_file "$WORK/emulator.port")"
-GENAUTH_HOST="$EMULATOR" GENAUTH_ACCESS_KEY_ID=smoke-key GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secret" \
-SIDECAR_GRPC_LISTEN=127.0.0.1:0 SIDECAR_ADMIN_LISTEN=off "$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR=$!
-PIDS+=("$SIDECAR")
-PORT=""
-for _ in $(seq 1 200); do
-  PORT=$(grep -o '"msg":"sidecar started".*' "$WORK/sidecar.log" | grep -o '"port":[0-9]*' |
-         head -1 | cut -d: -f2 || true)
-  [ -n "$PORT" ] && break
-  sleep 0.05
-done
-[ -n "$PORT" ] || { cat "$WORK/sidecar.log" >&2; exit 1; }
+start_receiver --stdout /dev/null
+start_emulator --webhook "wh-bench=$RECEIVER_URL/hooks/smoke"
+EMULATOR=$EMULATOR_URL
+start_sidecar SIDECAR_ADMIN_LISTEN=off
+SIDECAR=$SIDECAR_PID
 
 COMMON=(--rpc mix --mix trigger=2,get=1,list=1 --rate 50 --warmup 200ms --duration 1s --timeout 5s
         --max-error-rate 0)
-"$BIN/genauth-loadgen" --mode sidecar --target "127.0.0.1:$PORT" --sample-pid "sidecar=$SIDECAR" \
+"$BIN/genauth-loadgen" --mode sidecar --target "$SIDECAR_TARGET" --sample-pid "sidecar=$SIDECAR" \
   "${COMMON[@]}" --json-out "$WORK/sidecar.json"
-"$BIN/genauth-loadgen" --mode direct --rest-url "$EMULATOR" --access-key-id smoke-key \
-  --access-key-secret-file "$WORK/secret" --connections 4 "${COMMON[@]}" \
+"$BIN/genauth-loadgen" --mode direct --rest-url "$EMULATOR" --access-key-id "$STACK_KEY_ID" \
+  --access-key-secret-file "$STACK_SECRET_FILE" --connections 4 "${COMMON[@]}" \
   --json-out "$WORK/direct.json"
 
 /usr/bin/python3 - "$WORK/sidecar.json" "$WORK/direct.json" <<'PY'

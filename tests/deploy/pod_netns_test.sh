@@ -21,6 +21,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/sanitizers/reports.sh
 source "$ROOT/tests/sanitizers/reports.sh"
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
 BIN=$(cd "${1:-$ROOT/build}" 2>/dev/null && pwd) || { echo "pod_netns: no build dir ${1:-}" >&2; exit 1; }
 SKIP=77
 
@@ -40,28 +42,18 @@ NS_UP="genauth-test-up-$TAG"
 POD_IP=$NETNS_POD_IP
 UP_IP=$NETNS_UP_IP
 APP_UID=65532
-WORK=$(mktemp -d /tmp/genauth-podns.XXXXXX)
-chmod 0711 "$WORK"
-PIDS=()
 PASSED=0
 FAILED=0
+stack_init pod_netns "$BIN"
+WORK=$STACK_WORK
+chmod 0711 "$WORK"
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  netns_delete "$NS_POD" "$NS_UP"
-  # Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
-  local sanitized=0
-  sanitizer_reports "$WORK"/*.log "$WORK"/*.out && sanitized=1
-  rm -rf "$WORK"
-  if [ "$sanitized" -eq 1 ]; then echo "pod_netns: a C++ process reported a sanitizer error" >&2; exit 1; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# After the processes have stopped (scripts/lib/stack.sh), before the work directory goes.
+# shellcheck disable=SC2317  # called at exit (stack_on_exit)
+delete_namespaces() { netns_delete "$NS_POD" "$NS_UP"; }
+stack_on_exit delete_namespaces
+# Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
+stack_on_exit no_sanitizer_reports
 
 pass() { echo "PASS $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL $*"; FAILED=$((FAILED + 1)); }
@@ -72,13 +64,7 @@ abort() { fail "$*"; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; 
 # kill leaves the server running.
 in_pod() { ip netns exec "$NS_POD" "$@"; }
 in_up() { ip netns exec "$NS_UP" "$@"; }
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
+STACK_FAIL=abort
 
 # ---- the two namespaces and the link between them ------------------------------------------------
 netns_pair_create "$NS_POD" "$NS_UP" || abort "creating the namespaces and their link"
@@ -87,15 +73,12 @@ pass "namespaces $NS_POD ($POD_IP) and $NS_UP ($UP_IP) linked by a veth pair"
 # ---- "GenAuth": the emulator and the customer's webhook endpoint ---------------------------------
 KEY_ID=pod-test-key
 KEY_SECRET=pod-test-secret-$RANDOM$RANDOM
-ip netns exec "$NS_UP" "$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >"$WORK/receiver.log" 2>&1 &
-PIDS+=($!)
-RECEIVER_PORT=$(await_file "$WORK/receiver.port") || abort "webhook-receiver did not start"
-ip netns exec "$NS_UP" "$BIN/genauth-emulator" --host "$UP_IP" --port-file "$WORK/emulator.port" \
-  --access-key-id "$KEY_ID" --access-key-secret "$KEY_SECRET" \
-  --webhook "wh-pod=http://127.0.0.1:$RECEIVER_PORT/hooks/pod" >"$WORK/emulator.log" 2>&1 &
-EMULATOR_PID=$!
-PIDS+=("$EMULATOR_PID")
-EMULATOR_PORT=$(await_file "$WORK/emulator.port") || abort "genauth-emulator did not start"
+STACK_KEY_ID=$KEY_ID
+STACK_KEY_SECRET=$KEY_SECRET
+STACK_WRAP=(ip netns exec "$NS_UP")
+start_receiver
+start_emulator --host "$UP_IP" --webhook "wh-pod=$RECEIVER_URL/hooks/pod"
+STACK_WRAP=()
 
 # ---- the pod: the sidecar as configured by deploy/k8s/base ---------------------------------------
 mkdir -p "$WORK/secrets"
@@ -117,7 +100,7 @@ ip netns exec "$NS_POD" env -i PATH=/usr/bin:/bin "${SANITIZER_ENV[@]}" "${CONFI
   GENAUTH_ACCESS_KEY_ID="$KEY_ID" GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secrets/access-key-secret" \
   setpriv --reuid="$APP_UID" --regid="$APP_UID" --clear-groups \
   "$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
-PIDS+=($!)
+stack_track $!
 LISTEN=$(printf '%s\n' "${CONFIG[@]}" | sed -n 's/^SIDECAR_GRPC_LISTEN=//p')
 LISTEN=${LISTEN:-127.0.0.1:50051}
 GRPC_PORT=${LISTEN##*:}
@@ -181,7 +164,7 @@ if [[ "$SOCKET_LISTEN" == unix:/* ]]; then
     GENAUTH_ACCESS_KEY_ID="$KEY_ID" GENAUTH_ACCESS_KEY_SECRET_FILE="$WORK/secrets/access-key-secret" \
     setpriv --reuid="$APP_UID" --regid="$APP_UID" --clear-groups \
     "$BIN/genauth-sidecar" >"$WORK/socket-sidecar.log" 2>&1 &
-  PIDS+=($!)
+  stack_track $!
   OTHER_APP=(setpriv --reuid=1000 --regid=1000)
   if in_pod "${OTHER_APP[@]}" --groups="$APP_UID" "$BIN/genauth-cli" --target "unix:$SOCKET" \
        --timeout 10s --wait trigger --webhook-id wh-pod >"$WORK/socket.out" 2>&1 &&
@@ -220,8 +203,7 @@ if [ -n "$ADMIN" ] && [[ "$SIDECAR_HELP" == *SIDECAR_ADMIN_LISTEN* ]]; then
 
   # Readiness must not flap the pod when GenAuth is down: stop the emulator; calls now fail with
   # UNAVAILABLE, and /readyz still answers 200.
-  kill -TERM "$EMULATOR_PID" 2>/dev/null
-  wait "$EMULATOR_PID" 2>/dev/null
+  stack_stop "$EMULATOR_PID"
   in_pod "${APP[@]}" --timeout 5s trigger --webhook-id wh-pod >"$WORK/down.out" 2>&1
   if grep -q 'UNAVAILABLE\|DEADLINE_EXCEEDED' "$WORK/down.out"; then
     pass "GenAuth down: the call fails with $(grep -o 'UNAVAILABLE\|DEADLINE_EXCEEDED' "$WORK/down.out" | head -1)"

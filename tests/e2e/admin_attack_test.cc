@@ -42,7 +42,7 @@ class AdminAttackTest : public ::testing::Test {
         "GENAUTH_HOST=" + emulator_->base_url(), "GENAUTH_ACCESS_KEY_ID=attack-key",
         std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret, "SIDECAR_GRPC_LISTEN=127.0.0.1:0",
         "SIDECAR_ADMIN_LISTEN=127.0.0.1:0", "SIDECAR_LOG_LEVEL=info"});
-    port_ = sidecar_->AwaitStartedField("adminPort", milliseconds(10000));
+    port_ = sidecar_->AwaitPort("admin", milliseconds(10000));
     ASSERT_GT(port_, 0) << sidecar_->Stdout() << sidecar_->Stderr();
   }
   // The process is killed by SidecarProcess (its drain is sidecar_process_test's subject).

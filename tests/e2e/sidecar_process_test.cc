@@ -5,7 +5,8 @@
 // no second socket can share its gRPC port (SO_REUSEPORT), its unix socket never exists with a
 // looser mode than configured and a live one is never replaced, its core dumps are off and its
 // environment no longer holds the secret.
-#include <fcntl.h>
+#include "support/sidecar_process.h"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -43,11 +43,6 @@ using std::chrono::milliseconds;
 constexpr char kSecret[] = "process-SECRET-never-printed-81d2";
 constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 
-std::string SidecarBinary() {
-  const char* dir = std::getenv("SIDECAR_BUILD_DIR");
-  return std::string(dir != nullptr ? dir : ".") + "/genauth-sidecar";
-}
-
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -55,104 +50,15 @@ std::string ReadFile(const fs::path& path) {
   return s.str();
 }
 
-// A child process with its environment replaced and stdout/stderr captured in files.
-class Process {
- public:
-  static constexpr int kNotStarted = -2;
-
-  Process(const std::vector<std::string>& env, const std::vector<std::string>& args = {}) {
-    dir_ = fs::temp_directory_path() /
-           ("sidecar-proc-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(dir_);
-    std::string binary = SidecarBinary();
-    std::string out = (dir_ / "stdout").string();
-    std::string err = (dir_ / "stderr").string();
-    // Under make test-asan / test-tsan the sidecar is instrumented too: it gets the suite's
-    // sanitizer options and suppressions (tests/sanitizers/), which `env` would otherwise drop.
-    std::vector<std::string> child_env = env;
-    for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name)) {
-        child_env.push_back(std::string(name) + "=" + value);
-      }
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(out_fd, 1);
-      dup2(err_fd, 2);
-      std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      std::vector<char*> envp;
-      for (const auto& e : child_env) envp.push_back(const_cast<char*>(e.c_str()));
-      envp.push_back(nullptr);
-      execve(binary.c_str(), argv.data(), envp.data());
-      _exit(127);
-    }
+// The one line with this msg, parsed; null when there is none.
+nlohmann::json LogLine(const std::string& out, const std::string& msg) {
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("msg", "") == msg) return json;
   }
-  ~Process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  // Exit status, or -1 if still running after `timeout` (bounded wait, polled).
-  int Wait(milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return -1;
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  pid_t pid() const { return pid_; }
-  std::string Stdout() const { return ReadFile(dir_ / "stdout"); }
-  std::string Stderr() const { return ReadFile(dir_ / "stderr"); }
-
-  // Whether a log line with this msg appears within `timeout`.
-  bool AwaitLogLine(const std::string& msg, milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      if (Stdout().find("\"msg\":\"" + msg + "\"") != std::string::npos) return true;
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return false;
-  }
-
-  // The port from the "sidecar started" log line (-1 for a Unix socket, which has none),
-  // kNotStarted if the line does not appear in time. `field` picks another port from that line
-  // (adminPort).
-  int AwaitStartedPort(milliseconds timeout, const std::string& field = "port") {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      std::istringstream lines(Stdout());
-      for (std::string line; std::getline(lines, line);) {
-        auto json = nlohmann::json::parse(line, nullptr, false);
-        if (!json.is_discarded() && json.value("msg", "") == "sidecar started") {
-          return json.value(field, -1);
-        }
-      }
-      if (Wait(milliseconds(0)) != -1) return kNotStarted;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return kNotStarted;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
+  return nullptr;
+}
 
 class SidecarProcessTest : public ::testing::Test {
  protected:
@@ -228,10 +134,10 @@ mode_t ModeOf(const std::string& path) {
 }
 
 TEST_F(SidecarProcessTest, BadConfigExits64ListingEveryProblem) {
-  Process p({"GENAUTH_HOST=ftp://example.com", "SIDECAR_MAX_ATTEMPTS=zero",
-             "SIDECAR_LOG_LEVEL=loud", "GENAUTH_ACCESS_KEY_ID=k",
-             std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret,
-             "GENAUTH_ACCESS_KEY_SECRET_FILE=/nonexistent/secret"});
+  SidecarProcess p({"GENAUTH_HOST=ftp://example.com", "SIDECAR_MAX_ATTEMPTS=zero",
+                    "SIDECAR_LOG_LEVEL=loud", "GENAUTH_ACCESS_KEY_ID=k",
+                    std::string("GENAUTH_ACCESS_KEY_SECRET=") + kSecret,
+                    "GENAUTH_ACCESS_KEY_SECRET_FILE=/nonexistent/secret"});
   EXPECT_EQ(p.Wait(milliseconds(5000)), 64);
   std::string err = p.Stderr();
   for (const char* name : {"GENAUTH_HOST", "SIDECAR_MAX_ATTEMPTS", "SIDECAR_LOG_LEVEL",
@@ -245,7 +151,7 @@ TEST_F(SidecarProcessTest, BadConfigExits64ListingEveryProblem) {
 
 TEST_F(SidecarProcessTest, ListenAddressInUseExitsWithAClearError) {
   // The emulator holds its port (without SO_REUSEPORT), so the sidecar cannot bind it.
-  Process p(GoodEnv("127.0.0.1:" + std::to_string(emulator_->port())));
+  SidecarProcess p(GoodEnv("127.0.0.1:" + std::to_string(emulator_->port())));
   EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
   EXPECT_NE(p.Stdout().find("could not listen on 127.0.0.1:" + std::to_string(emulator_->port())),
             std::string::npos)
@@ -253,8 +159,8 @@ TEST_F(SidecarProcessTest, ListenAddressInUseExitsWithAClearError) {
 }
 
 TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
-  Process p(GoodEnv("127.0.0.1:0"));
-  int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
   grpc::Status status = Trigger("127.0.0.1:" + std::to_string(port));
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -282,8 +188,8 @@ TEST_F(SidecarProcessTest, ServesLogsJsonAndDrainsOnSigterm) {
 }
 
 TEST_F(SidecarProcessTest, SigtermLetsAnInFlightCallFinish) {
-  Process p(GoodEnv("127.0.0.1:0"));
-  int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
   const std::string target = "127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(Trigger(target).ok());  // token cached
@@ -304,8 +210,8 @@ TEST_F(SidecarProcessTest, SigtermLetsAnInFlightCallFinish) {
 }
 
 TEST_F(SidecarProcessTest, SecondSignalExitsAtOnce) {
-  Process p(GoodEnv("127.0.0.1:0"));
-  int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
   const std::string target = "127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(Trigger(target).ok());
@@ -333,9 +239,9 @@ TEST_F(SidecarProcessTest, ServesOnAUnixSocketWithTheSecretFromAFile) {
   std::string socket = (dir / "sidecar.sock").string();
   auto env = GoodEnv("unix:" + socket);
   env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
-  Process p(env);
-  ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted) << p.Stderr();
-  ASSERT_TRUE(fs::is_socket(socket));  // listening before "sidecar started" is logged
+  SidecarProcess p(env);
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stderr();
+  ASSERT_TRUE(fs::is_socket(socket));  // listening before the port file is written
   EXPECT_EQ(ModeOf(socket), 0660u);    // the default mode
   grpc::Status status = Trigger("unix:" + socket);
   EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << p.Stdout() << p.Stderr();
@@ -349,12 +255,12 @@ TEST_F(SidecarProcessTest, UnixSocketGetsTheConfiguredModeAndReplacesAStaleSocke
   MakeStaleSocket(socket);
   auto env = GoodEnv("unix:" + socket);
   env.push_back("SIDECAR_GRPC_SOCKET_MODE=0600");
-  Process p(env);
-  ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
-      << p.Stdout() << p.Stderr();
+  SidecarProcess p(env);
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stdout() << p.Stderr();
   EXPECT_EQ(ModeOf(socket), 0600u);
   grpc::Status status = Trigger("unix:" + socket);
   EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << p.Stdout() << p.Stderr();
+  ASSERT_TRUE(p.AwaitLogLine("sidecar started", milliseconds(5000))) << p.Stdout();
   EXPECT_NE(p.Stdout().find("\"socketMode\":\"0600\""), std::string::npos) << p.Stdout();
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
@@ -364,7 +270,7 @@ TEST_F(SidecarProcessTest, ARegularFileAtTheSocketPathIsNeverDeleted) {
   fs::path dir = TempDir();
   std::string path = (dir / "important.txt").string();
   std::ofstream(path) << "keep me\n";
-  Process p(GoodEnv("unix:" + path));
+  SidecarProcess p(GoodEnv("unix:" + path));
   EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
   EXPECT_NE(p.Stdout().find("exists and is not a socket; refusing to replace it"),
             std::string::npos)
@@ -376,7 +282,7 @@ TEST_F(SidecarProcessTest, ASocketModeThatIsNotOctalExits64) {
   auto env = GoodEnv("unix:/tmp/never-created.sock");
   env.push_back("SIDECAR_GRPC_SOCKET_MODE=rw-rw----");
   env.push_back("SIDECAR_ADMIN_LISTEN=localhost");
-  Process p(env);
+  SidecarProcess p(env);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 64);
   EXPECT_NE(p.Stderr().find("SIDECAR_GRPC_SOCKET_MODE"), std::string::npos) << p.Stderr();
   EXPECT_NE(p.Stderr().find("SIDECAR_ADMIN_LISTEN"), std::string::npos) << p.Stderr();
@@ -384,10 +290,10 @@ TEST_F(SidecarProcessTest, ASocketModeThatIsNotOctalExits64) {
 }
 
 TEST_F(SidecarProcessTest, ServesTheAdminEndpoint) {
-  Process p(GoodEnv("127.0.0.1:0"));
-  int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
-  int admin_port = p.AwaitStartedPort(milliseconds(1000), "adminPort");
+  int admin_port = p.Port("admin");
   ASSERT_GT(admin_port, 0) << p.Stdout();
   ASSERT_TRUE(Trigger("127.0.0.1:" + std::to_string(port)).ok());
 
@@ -408,30 +314,20 @@ TEST_F(SidecarProcessTest, ServesTheAdminEndpoint) {
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
 }
 
-// The port file's lines as name -> port; empty until the file exists (bounded wait).
-std::map<std::string, int> AwaitPortFile(const fs::path& path, Process& p) {
-  std::map<std::string, int> ports;
-  for (int i = 0; i < 1000 && !fs::exists(path) && p.Wait(milliseconds(0)) == -1; ++i) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  std::istringstream lines(ReadFile(path));
-  for (std::string line; std::getline(lines, line);) {
-    const size_t equals = line.find('=');
-    if (equals != std::string::npos)
-      ports[line.substr(0, equals)] = std::stoi(line.substr(equals + 1));
-  }
-  return ports;
-}
-
 TEST_F(SidecarProcessTest, WritesItsBoundPortsToThePortFileAndRemovesItOnExit) {
   const fs::path port_file = TempDir() / "sidecar.ports";
   auto env = GoodEnv("127.0.0.1:0");
   env.push_back("SIDECAR_PORT_FILE=" + port_file.string());
-  Process p(env);
-  const std::map<std::string, int> ports = AwaitPortFile(port_file, p);
+  SidecarProcess p(env);
+  ASSERT_EQ(p.port_file(), port_file);
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stdout() << p.Stderr();
+  const std::map<std::string, int> ports = p.Ports();
   ASSERT_EQ(ports.size(), 2u) << ReadFile(port_file) << p.Stdout() << p.Stderr();
-  EXPECT_EQ(ports.at("grpc"), p.AwaitStartedPort(milliseconds(1000)));
-  EXPECT_EQ(ports.at("admin"), p.AwaitStartedPort(milliseconds(1000), "adminPort"));
+  // The started line names the same ports.
+  ASSERT_TRUE(p.AwaitLogLine("sidecar started", milliseconds(1000))) << p.Stdout();
+  const nlohmann::json started = LogLine(p.Stdout(), "sidecar started");
+  EXPECT_EQ(ports.at("grpc"), started.value("port", -1));
+  EXPECT_EQ(ports.at("admin"), started.value("adminPort", -1));
   EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(ports.at("grpc"))).ok());
   httplib::Client admin("127.0.0.1", ports.at("admin"));
   admin.set_read_timeout(std::chrono::seconds(5));
@@ -449,12 +345,14 @@ TEST_F(SidecarProcessTest, APortFileForAUnixSocketNamesOnlyTheAdminPort) {
   const fs::path dir = TempDir();
   auto env = GoodEnv("unix:" + (dir / "sidecar.sock").string());
   env.push_back("SIDECAR_PORT_FILE=" + (dir / "ports").string());
-  Process p(env);
-  const std::map<std::string, int> ports = AwaitPortFile(dir / "ports", p);
+  SidecarProcess p(env);
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stdout() << p.Stderr();
+  const std::map<std::string, int> ports = p.Ports();
   EXPECT_EQ(ports.count("grpc"), 0u) << ReadFile(dir / "ports");
   EXPECT_GT(ports.count("admin") != 0 ? ports.at("admin") : 0, 0) << ReadFile(dir / "ports");
   // The started line has no port either (gRPC reports 1 for a unix socket; it is not one).
-  EXPECT_EQ(p.AwaitStartedPort(milliseconds(1000)), -1) << p.Stdout();
+  ASSERT_TRUE(p.AwaitLogLine("sidecar started", milliseconds(1000))) << p.Stdout();
+  EXPECT_EQ(LogLine(p.Stdout(), "sidecar started").value("port", -1), -1) << p.Stdout();
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
 }
@@ -462,7 +360,7 @@ TEST_F(SidecarProcessTest, APortFileForAUnixSocketNamesOnlyTheAdminPort) {
 TEST_F(SidecarProcessTest, APortFileThatCannotBeWrittenExits1NamingIt) {
   auto env = GoodEnv("127.0.0.1:0");
   env.push_back("SIDECAR_PORT_FILE=/nonexistent-dir/sidecar.ports");
-  Process p(env);
+  SidecarProcess p(env);
   EXPECT_EQ(p.Wait(milliseconds(10000)), 1) << p.Stdout() << p.Stderr();
   EXPECT_NE(p.Stdout().find("cannot write the port file /nonexistent-dir/sidecar.ports.tmp"),
             std::string::npos)
@@ -472,7 +370,7 @@ TEST_F(SidecarProcessTest, APortFileThatCannotBeWrittenExits1NamingIt) {
 TEST_F(SidecarProcessTest, AdminAddressInUseExitsWithAClearError) {
   auto env = GoodEnv("127.0.0.1:0");
   env.back() = "SIDECAR_ADMIN_LISTEN=127.0.0.1:" + std::to_string(emulator_->port());
-  Process p(env);
+  SidecarProcess p(env);
   EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
   EXPECT_NE(p.Stdout().find("could not listen on 127.0.0.1:" + std::to_string(emulator_->port()) +
                             " for the admin endpoint"),
@@ -486,8 +384,8 @@ TEST_F(SidecarProcessTest, PicksUpARotatedSecretFile) {
   auto env = GoodEnv("127.0.0.1:0");
   env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
   env.push_back("SIDECAR_SECRET_POLL_INTERVAL=50ms");
-  Process p(env);
-  int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(env);
+  int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
   const std::string target = "127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(Trigger(target).ok());
@@ -548,8 +446,8 @@ TEST_F(SidecarProcessTest, NoOtherSocketCanShareTheGrpcPortWithReusePort) {
   close(first);
   close(second);
 
-  Process p(GoodEnv("127.0.0.1:0"));
-  const int port = p.AwaitStartedPort(milliseconds(10000));
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  const int port = p.AwaitPort("grpc", milliseconds(10000));
   ASSERT_GT(port, 0) << p.Stdout() << p.Stderr();
   int thief = -1;
   EXPECT_EQ(BindWithReusePort(port, &thief), EADDRINUSE);
@@ -614,10 +512,9 @@ TEST_F(SidecarProcessTest, TheUnixSocketIsCreatedWithItsFinalModeWhateverTheUmas
   // chmod-ed afterwards would exist as 0777 for a moment (an inotify IN_ATTRIB would show the
   // chmod, whatever the timing).
   const mode_t previous = umask(0);
-  Process p(env);
+  SidecarProcess p(env);
   umask(previous);
-  ASSERT_NE(p.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
-      << p.Stdout() << p.Stderr();
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stdout() << p.Stderr();
   watch.Drain();
   EXPECT_TRUE(watch.created());
   EXPECT_EQ(watch.modes_seen(), std::vector<mode_t>{0600});
@@ -661,7 +558,7 @@ TEST_F(SidecarProcessTest, ASocketAnotherProcessServesOnIsNeverReplaced) {
   ForeignListener owner(socket);
   ASSERT_TRUE(owner.listening());
   const ino_t inode = InodeOf(socket);
-  Process p(GoodEnv("unix:" + socket));
+  SidecarProcess p(GoodEnv("unix:" + socket));
   EXPECT_EQ(p.Wait(milliseconds(10000)), 1);
   EXPECT_NE(p.Stdout().find("could not listen on unix:" + socket +
                             ": another process is "
@@ -675,11 +572,10 @@ TEST_F(SidecarProcessTest, ASocketAnotherProcessServesOnIsNeverReplaced) {
 TEST_F(SidecarProcessTest, ASecondSidecarOnTheSameSocketPathLeavesTheFirstServing) {
   fs::path dir = TempDir();
   const std::string socket = (dir / "sidecar.sock").string();
-  Process first(GoodEnv("unix:" + socket));
-  ASSERT_NE(first.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
-      << first.Stdout() << first.Stderr();
+  SidecarProcess first(GoodEnv("unix:" + socket));
+  ASSERT_TRUE(first.AwaitServing(milliseconds(10000))) << first.Stdout() << first.Stderr();
   const ino_t inode = InodeOf(socket);
-  Process second(GoodEnv("unix:" + socket));
+  SidecarProcess second(GoodEnv("unix:" + socket));
   EXPECT_EQ(second.Wait(milliseconds(10000)), 1);
   EXPECT_NE(second.Stdout().find("holds " + socket + ".lock"), std::string::npos)
       << second.Stdout() << second.Stderr();
@@ -688,9 +584,8 @@ TEST_F(SidecarProcessTest, ASecondSidecarOnTheSameSocketPathLeavesTheFirstServin
   first.Signal(SIGTERM);
   EXPECT_EQ(first.Wait(milliseconds(5000)), 0);
   // Once the first is gone (its lock with it), a new sidecar may take the path.
-  Process third(GoodEnv("unix:" + socket));
-  EXPECT_NE(third.AwaitStartedPort(milliseconds(10000)), Process::kNotStarted)
-      << third.Stdout() << third.Stderr();
+  SidecarProcess third(GoodEnv("unix:" + socket));
+  EXPECT_TRUE(third.AwaitServing(milliseconds(10000))) << third.Stdout() << third.Stderr();
   EXPECT_TRUE(Trigger("unix:" + socket).ok());
   third.Signal(SIGTERM);
   EXPECT_EQ(third.Wait(milliseconds(5000)), 0);
@@ -703,8 +598,8 @@ std::string ReadProcFile(pid_t pid, const std::string& name) {
 }
 
 TEST_F(SidecarProcessTest, CoreDumpsAreOffAndTheEnvironmentNoLongerHoldsTheSecret) {
-  Process p(GoodEnv("127.0.0.1:0"));
-  ASSERT_GT(p.AwaitStartedPort(milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  ASSERT_GT(p.AwaitPort("grpc", milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
   const std::string limits = ReadProcFile(p.pid(), "limits");
   bool core_limit_zero = false;
   std::istringstream lines(limits);
@@ -727,7 +622,7 @@ TEST_F(SidecarProcessTest, CoreDumpsAreOffAndTheEnvironmentNoLongerHoldsTheSecre
   const std::string environ = ReadProcFile(p.pid(), "environ");
   EXPECT_NE(environ.find("GENAUTH_ACCESS_KEY_ID=proc-key"), std::string::npos);
   EXPECT_EQ(environ.find(kSecret), std::string::npos);
-  EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(p.AwaitStartedPort(milliseconds(100)))).ok());
+  EXPECT_TRUE(Trigger("127.0.0.1:" + std::to_string(p.Port("grpc"))).ok());
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);
 }
@@ -735,23 +630,13 @@ TEST_F(SidecarProcessTest, CoreDumpsAreOffAndTheEnvironmentNoLongerHoldsTheSecre
 TEST_F(SidecarProcessTest, TheSecretFlagIsRefusedWithoutShowingIt) {
   auto env = GoodEnv("127.0.0.1:0");
   env.erase(env.begin() + 2);  // GENAUTH_ACCESS_KEY_SECRET
-  Process p(env, {"--genauth-access-key-secret", kSecret});
+  SidecarProcess p(env, {"--genauth-access-key-secret", kSecret});
   EXPECT_EQ(p.Wait(milliseconds(5000)), 64);
   EXPECT_NE(p.Stderr().find("--genauth-access-key-secret is not accepted"), std::string::npos)
       << p.Stderr();
   EXPECT_NE(p.Stderr().find("GENAUTH_ACCESS_KEY_SECRET_FILE"), std::string::npos) << p.Stderr();
   EXPECT_EQ(p.Stderr().find(kSecret), std::string::npos);
   EXPECT_EQ(p.Stdout(), "");
-}
-
-// The one line with this msg, parsed; null when there is none.
-nlohmann::json LogLine(const std::string& out, const std::string& msg) {
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_discarded() && json.value("msg", "") == msg) return json;
-  }
-  return nullptr;
 }
 
 TEST_F(SidecarProcessTest, AWorldReadableSecretFileWorksWithAWarningSayingHowToFixIt) {
@@ -761,12 +646,10 @@ TEST_F(SidecarProcessTest, AWorldReadableSecretFileWorksWithAWarningSayingHowToF
   const std::string socket = (dir / "sidecar.sock").string();
   auto env = GoodEnv("unix:" + socket);
   env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + (dir / "secret").string();
-  // Accepted as warn; then "sidecar started" (info) is not logged, so readiness is the socket.
+  // Accepted as warn; then "sidecar started" (info) is not logged: readiness is the port file.
   env.push_back("SIDECAR_LOG_LEVEL=warning");
-  Process p(env);
-  for (int i = 0; i < 1000 && !fs::is_socket(socket) && p.Wait(milliseconds(0)) == -1; ++i) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+  SidecarProcess p(env);
+  ASSERT_TRUE(p.AwaitServing(milliseconds(10000))) << p.Stdout() << p.Stderr();
   ASSERT_TRUE(fs::is_socket(socket)) << p.Stdout() << p.Stderr();
   EXPECT_TRUE(Trigger("unix:" + socket).ok());
   p.Signal(SIGTERM);
@@ -790,7 +673,7 @@ TEST_F(SidecarProcessTest, ASecretFileThatIsTooLargeOrNotAFileExits64NamingIt) {
   for (const fs::path& path : {dir / "huge", dir}) {
     auto env = GoodEnv("127.0.0.1:0");
     env[2] = "GENAUTH_ACCESS_KEY_SECRET_FILE=" + path.string();
-    Process p(env);
+    SidecarProcess p(env);
     EXPECT_EQ(p.Wait(milliseconds(5000)), 64) << path;
     const std::string err = p.Stderr();
     EXPECT_NE(err.find("GENAUTH_ACCESS_KEY_SECRET_FILE=\"" + path.string() + "\""),
@@ -804,12 +687,13 @@ TEST_F(SidecarProcessTest, ASecretFileThatIsTooLargeOrNotAFileExits64NamingIt) {
 // --- Version ------------------------------------------------------------------------------------
 
 TEST_F(SidecarProcessTest, VersionFlagAndTheVersionInTheStartedLine) {
-  Process version({}, {"--version"});
+  SidecarProcess version({}, {"--version"});
   EXPECT_EQ(version.Wait(milliseconds(5000)), 0);
   EXPECT_EQ(version.Stdout(), std::string("genauth-sidecar ") + kVersion + "\n");
 
-  Process p(GoodEnv("127.0.0.1:0"));
-  ASSERT_GT(p.AwaitStartedPort(milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
+  SidecarProcess p(GoodEnv("127.0.0.1:0"));
+  ASSERT_GT(p.AwaitPort("grpc", milliseconds(10000)), 0) << p.Stdout() << p.Stderr();
+  ASSERT_TRUE(p.AwaitLogLine("sidecar started", milliseconds(5000))) << p.Stdout();
   EXPECT_EQ(LogLine(p.Stdout(), "sidecar started").value("version", ""), kVersion) << p.Stdout();
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(milliseconds(5000)), 0);

@@ -17,27 +17,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/sanitizers/reports.sh
 source "$ROOT/tests/sanitizers/reports.sh"
-BUILD_DIR=${2:-$ROOT/build}
-WORK=$(mktemp -d "/tmp/genauth-example-$LANGUAGE.XXXXXX")
-PIDS=()
+# shellcheck source=scripts/lib/stack.sh
+source "$ROOT/scripts/lib/stack.sh"
 PASSED=0
 FAILED=0
-
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  # Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
-  local sanitized=0
-  sanitizer_reports "$WORK"/*.log "$WORK"/*.out && sanitized=1
-  rm -rf "$WORK"
-  if [ "$sanitized" -eq 1 ]; then echo "example-$LANGUAGE: a C++ process reported a sanitizer error" >&2; exit 1; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # Setup failures count as one failed case, so the summary line is always printed.
 fail_setup() {
@@ -45,8 +28,13 @@ fail_setup() {
   echo "$PASSED passed, $((FAILED + 1)) failed"
   exit 1
 }
+STACK_FAIL=fail_setup
+stack_init "example-$LANGUAGE" "${2:-$ROOT/build}"
+BIN=$STACK_BIN
+WORK=$STACK_WORK
 
-BIN=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || fail_setup "no build dir $BUILD_DIR"
+# Our binaries are instrumented under make test-asan/test-tsan; their reports fail the test.
+stack_on_exit no_sanitizer_reports
 for bin in webhook-receiver genauth-emulator genauth-sidecar; do
   [ -x "$BIN/$bin" ] || fail_setup "$BIN/$bin is missing (build it first)"
 done
@@ -84,50 +72,11 @@ case "$LANGUAGE" in
 esac
 
 # --- The stack: receiver <- emulator <- sidecar, all on loopback. ---
-# Waits (bounded, 10 s) until a file has content; prints it.
-await_file() {
-  for _ in $(seq 1 200); do
-    if [ -s "$1" ]; then tr -d '[:space:]' <"$1"; return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
-
-KEY_ID=example-key-id
-KEY_SECRET=example-key-secret
-
-"$BIN/webhook-receiver" --port-file "$WORK/receiver.port" >"$WORK/receiver.log" 2>&1 &
-PIDS+=($!)
-RECEIVER_PORT=$(await_file "$WORK/receiver.port") || fail_setup "webhook-receiver did not start: $(cat "$WORK/receiver.log")"
-
-"$BIN/genauth-emulator" --port-file "$WORK/emulator.port" \
-  --access-key-id "$KEY_ID" --access-key-secret "$KEY_SECRET" \
-  --webhook "wh-example=http://127.0.0.1:$RECEIVER_PORT/hooks/example" \
-  >"$WORK/emulator.log" 2>&1 &
-PIDS+=($!)
-EMULATOR_PORT=$(await_file "$WORK/emulator.port") || fail_setup "genauth-emulator did not start: $(cat "$WORK/emulator.log")"
-
-SIDECAR_ENV=(GENAUTH_HOST="http://127.0.0.1:$EMULATOR_PORT" GENAUTH_ACCESS_KEY_ID="$KEY_ID"
-             GENAUTH_ACCESS_KEY_SECRET="$KEY_SECRET" SIDECAR_GRPC_LISTEN=127.0.0.1:0)
-# The admin (metrics) endpoint is not needed here: keep it off where the sidecar has one.
-# (--help is read whole first: with pipefail, `grep -q` closing the pipe early would fail the test.)
-SIDECAR_HELP=$("$BIN/genauth-sidecar" --help 2>/dev/null || true)
-if grep -q SIDECAR_ADMIN_LISTEN <<<"$SIDECAR_HELP"; then
-  SIDECAR_ENV+=(SIDECAR_ADMIN_LISTEN=off)
-fi
-env "${SIDECAR_ENV[@]}" "$BIN/genauth-sidecar" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR_PID=$!
-PIDS+=("$SIDECAR_PID")
-SIDECAR_PORT=""
-for _ in $(seq 1 200); do
-  SIDECAR_PORT=$(grep -o '"msg":"sidecar started".*' "$WORK/sidecar.log" 2>/dev/null |
-                 grep -o '"port":[0-9]*' | head -1 | cut -d: -f2 || true)
-  [ -n "$SIDECAR_PORT" ] && break
-  kill -0 "$SIDECAR_PID" 2>/dev/null || break
-  sleep 0.05
-done
-[ -n "$SIDECAR_PORT" ] || fail_setup "the sidecar did not start within 10 s; its log: $(cat "$WORK/sidecar.log")"
-TARGET="127.0.0.1:$SIDECAR_PORT"
+start_receiver
+start_emulator --webhook "wh-example=$RECEIVER_URL/hooks/example"
+# The admin (metrics) endpoint is not needed here.
+start_sidecar SIDECAR_ADMIN_LISTEN=off
+TARGET=$SIDECAR_TARGET
 
 # --- The cases. ---
 # run_client NAME ARGS...: runs the example (bounded by `timeout`), output in $WORK/NAME.out, status in STATUS.

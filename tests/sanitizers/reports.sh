@@ -19,3 +19,13 @@ sanitizer_reports() {
   done
   return "$found"
 }
+
+# A stack_on_exit hook (scripts/lib/stack.sh) for the tests that start the stack: the script
+# fails when a log or output file in STACK_WORK holds a report.
+# shellcheck disable=SC2317  # called at exit
+no_sanitizer_reports() {
+  if sanitizer_reports "$STACK_WORK"/*.log "$STACK_WORK"/*.out; then
+    echo "$STACK_NAME: a C++ process reported a sanitizer error" >&2
+    return 1
+  fi
+}

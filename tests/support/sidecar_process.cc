@@ -11,13 +11,13 @@
 #include <sstream>
 #include <thread>
 
-#include "nlohmann/json.hpp"
-
 namespace genauth::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
+
+constexpr char kPortFileSetting[] = "SIDECAR_PORT_FILE=";
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);
@@ -28,7 +28,8 @@ std::string ReadFile(const fs::path& path) {
 
 }  // namespace
 
-SidecarProcess::SidecarProcess(const std::vector<std::string>& env) {
+SidecarProcess::SidecarProcess(const std::vector<std::string>& env,
+                               const std::vector<std::string>& args) {
   static int counter = 0;
   dir_ = fs::temp_directory_path() /
          ("sidecar-child-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -38,8 +39,18 @@ SidecarProcess::SidecarProcess(const std::vector<std::string>& env) {
       std::string(build_dir != nullptr ? build_dir : ".") + "/genauth-sidecar";
   const std::string out = (dir_ / "stdout").string();
   const std::string err = (dir_ / "stderr").string();
-  // Under make test-asan / test-tsan the sidecar is instrumented too and gets the same options.
   std::vector<std::string> child_env = env;
+  for (const std::string& setting : env) {
+    if (setting.rfind(kPortFileSetting, 0) == 0) {
+      port_file_ = setting.substr(sizeof(kPortFileSetting) - 1);
+    }
+  }
+  if (port_file_.empty()) {
+    port_file_ = dir_ / "ports";
+    child_env.push_back(kPortFileSetting + port_file_.string());
+  }
+  // Under make test-asan / test-tsan the sidecar is instrumented too: it gets the suite's
+  // sanitizer options and suppressions (tests/sanitizers/), which `env` would otherwise drop.
   for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
     if (const char* value = std::getenv(name)) child_env.push_back(std::string(name) + "=" + value);
   }
@@ -47,14 +58,19 @@ SidecarProcess::SidecarProcess(const std::vector<std::string>& env) {
   envp.reserve(child_env.size() + 1);
   for (auto& e : child_env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  std::vector<std::string> argv_strings{binary};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
-    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
-    execve(binary.c_str(), argv, envp.data());
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
 }
@@ -68,34 +84,58 @@ SidecarProcess::~SidecarProcess() {
   fs::remove_all(dir_, ignored);
 }
 
-int SidecarProcess::AwaitStartedField(const std::string& field, milliseconds timeout) {
+bool SidecarProcess::AwaitServing(milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    std::istringstream lines(Stdout());
-    for (std::string line; std::getline(lines, line);) {
-      auto json = nlohmann::json::parse(line, nullptr, false);
-      if (!json.is_discarded() && json.value("msg", "") == "sidecar started") {
-        return json.value(field, -1);
-      }
-    }
-    if (WaitExit(milliseconds(0)) != -1) return -1;
+  while (!fs::exists(port_file_)) {
+    if (std::chrono::steady_clock::now() >= until || Wait(milliseconds(0)) != -1) return false;
     std::this_thread::sleep_for(milliseconds(10));
   }
-  return -1;
+  return true;
 }
 
-int SidecarProcess::Terminate(milliseconds timeout) {
-  if (!exited_) kill(pid_, SIGTERM);
-  return WaitExit(timeout);
+std::map<std::string, int> SidecarProcess::Ports() const {
+  std::map<std::string, int> ports;
+  std::istringstream lines(ReadFile(port_file_));
+  for (std::string line; std::getline(lines, line);) {
+    const size_t equals = line.find('=');
+    if (equals != std::string::npos)
+      ports[line.substr(0, equals)] = std::stoi(line.substr(equals + 1));
+  }
+  return ports;
 }
 
-int SidecarProcess::WaitExit(milliseconds timeout) {
+int SidecarProcess::Port(const std::string& name) const {
+  const std::map<std::string, int> ports = Ports();
+  const auto found = ports.find(name);
+  return found != ports.end() ? found->second : -1;
+}
+
+int SidecarProcess::AwaitPort(const std::string& name, milliseconds timeout) {
+  return AwaitServing(timeout) ? Port(name) : -1;
+}
+
+bool SidecarProcess::AwaitLogLine(const std::string& msg, milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (Stdout().find("\"msg\":\"" + msg + "\"") != std::string::npos) return true;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return false;
+}
+
+void SidecarProcess::Signal(int signal_number) {
+  if (!exited_) kill(pid_, signal_number);
+}
+
+int SidecarProcess::Wait(milliseconds timeout) {
+  if (exited_) return exit_status_;
   const auto until = std::chrono::steady_clock::now() + timeout;
   do {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       exited_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_status_;
     }
     std::this_thread::sleep_for(milliseconds(5));
   } while (std::chrono::steady_clock::now() < until);
