@@ -160,7 +160,8 @@ _stack_started() {
   stack_fail "$name did not start"
 }
 
-_stack_write_secret() { printf '%s\n' "$STACK_KEY_SECRET" >"$STACK_SECRET_FILE"; }
+# Owner-only, as a mounted Secret should be (the sidecar warns about a secret file others can read).
+_stack_write_secret() { (umask 077 && printf '%s\n' "$STACK_KEY_SECRET" >"$STACK_SECRET_FILE"); }
 
 # shellcheck disable=SC2120  # every argument is optional
 start_receiver() {
