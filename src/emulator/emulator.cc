@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/ascii_case.h"
 #include "emulator/connection_drop.h"
 #include "emulator/json_fields.h"
 #include "emulator/random_id.h"
@@ -29,13 +30,6 @@ constexpr char kTokenPath[] = "/api/v3/get-management-token";
 constexpr char kControlPrefix[] = "/_emulator/";
 constexpr char kJson[] = "application/json";
 constexpr std::string_view kBearer = "bearer ";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -98,7 +92,7 @@ std::map<std::string, std::string> LowerCasedHeaders(const httplib::Request& req
   std::map<std::string, std::string> headers;
   for (const auto& [name, value] : req.headers) {
     if (IsHttplibPseudoHeader(name)) continue;
-    auto [it, inserted] = headers.emplace(Lower(name), value);
+    auto [it, inserted] = headers.emplace(common::AsciiLower(name), value);
     if (!inserted) it->second += ", " + value;
   }
   return headers;
@@ -106,7 +100,7 @@ std::map<std::string, std::string> LowerCasedHeaders(const httplib::Request& req
 
 bool IsBearer(std::string_view authorization) {
   return authorization.size() > kBearer.size() &&
-         Lower(authorization.substr(0, kBearer.size())) == kBearer;
+         common::AsciiLower(authorization.substr(0, kBearer.size())) == kBearer;
 }
 
 // RecordedRequest::auth_scheme for an Authorization header value.

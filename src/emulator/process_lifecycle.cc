@@ -1,13 +1,12 @@
-// Signal handling with sigwait (no async-signal-safety concerns), atomic port files, integers.
+// Signal handling with sigwait (no async-signal-safety concerns), atomic port files.
 #include "emulator/process_lifecycle.h"
 
 #include <pthread.h>
 #include <signal.h>
 
-#include <charconv>
 #include <csignal>
-#include <cstdio>
-#include <fstream>
+
+#include "common/atomic_file.h"
 
 namespace genauth::emulator {
 namespace {
@@ -37,24 +36,7 @@ int WaitForTerminationSignal() {
 }
 
 bool WritePortFile(const std::string& path, int port) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << port << "\n";
-    out.flush();
-    if (!out) return false;
-  }
-  return std::rename(temporary.c_str(), path.c_str()) == 0;
-}
-
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max) {
-  long long value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    return std::nullopt;
-  }
-  return value;
+  return common::WriteFileAtomically(path, std::to_string(port) + "\n", "the port file").empty();
 }
 
 }  // namespace genauth::emulator

@@ -1,8 +1,7 @@
-// Process plumbing shared by the genauth-emulator and webhook-receiver binaries: termination
-// signals, the port file scripts wait for, and flag value parsing.
+// Process plumbing shared by the genauth-emulator and webhook-receiver binaries (and the benchmark
+// servers): termination signals and the port file scripts wait for.
 #pragma once
 
-#include <optional>
 #include <string>
 
 namespace genauth::emulator {
@@ -16,8 +15,5 @@ int WaitForTerminationSignal();
 // Writes "<port>\n" to `path` atomically (temporary file, then rename), so a script polling for
 // the file never reads a partial port. False when it cannot be written.
 bool WritePortFile(const std::string& path, int port);
-
-// Parses a whole decimal integer in [min, max]; nullopt otherwise.
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max);
 
 }  // namespace genauth::emulator

@@ -4,9 +4,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -16,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/ascii_case.h"
+#include "common/flag_reader.h"
 #include "emulator/json_fields.h"
 #include "emulator/process_lifecycle.h"
 #include "sidecar_version.h"
@@ -49,15 +49,9 @@ struct Flags {
 };
 
 std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
+  genauth::common::FlagReader reader(args);
+  while (reader.Next()) {
+    const std::string& name = reader.name();
     if (name == "--help" || name == "-h") {
       flags->help = true;
       continue;
@@ -66,40 +60,29 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
       flags->version = true;
       continue;
     }
-    if (!has_value) {
-      if (i + 1 >= args.size()) return name + " needs a value";
-      value = args[++i];
-    }
+    const std::optional<std::string>& value = reader.Value();
+    if (!value) break;
     if (name == "--host") {
-      flags->host = value;
+      flags->host = *value;
     } else if (name == "--port") {
-      std::optional<long long> port = emu::ParseInteger(value, 0, 65535);
-      if (!port) return "--port must be an integer in [0, 65535]";
-      flags->port = static_cast<int>(*port);
+      if (auto port = reader.Integer(0, 65535)) flags->port = static_cast<int>(*port);
     } else if (name == "--status") {
-      std::optional<long long> status = emu::ParseInteger(value, 200, 599);
-      if (!status) return "--status must be an integer in [200, 599]";
-      flags->status = static_cast<int>(*status);
+      if (auto status = reader.Integer(200, 599)) flags->status = static_cast<int>(*status);
     } else if (name == "--port-file") {
-      flags->port_file = value;
+      flags->port_file = *value;
     } else if (name == "--tls-cert") {
-      flags->tls_cert = value;
+      flags->tls_cert = *value;
     } else if (name == "--tls-key") {
-      flags->tls_key = value;
+      flags->tls_key = *value;
     } else {
-      return "unknown flag " + name;
+      reader.Fail("unknown flag " + name);
     }
   }
+  if (!reader.error().empty()) return reader.error();
   if (flags->tls_cert.empty() != flags->tls_key.empty()) {
     return "--tls-cert and --tls-key go together";
   }
   return "";
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 }  // namespace
@@ -153,7 +136,7 @@ int main(int argc, char** argv) {
           name == "LOCAL_PORT") {
         continue;
       }
-      headers[Lower(name)] = value;
+      headers[genauth::common::AsciiLower(name)] = value;
     }
     nlohmann::json body = emu::ParseJson(req.body);
     if (body.is_discarded()) body = req.body;

@@ -35,46 +35,6 @@ WellKnown WellKnownOf(const Descriptor& descriptor) {
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-void AppendEscaped(const std::string& text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xf]);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // The shortest of %.15g and %.17g that reads back as `value`: what protobuf's SimpleDtoa (and so
 // its JSON printer) writes. Whole numbers print without a fraction ("3", not "3.0"), which the
 // AK/SK signature of a body depends on.
@@ -123,7 +83,7 @@ JsonConversion PrintValue(const google::protobuf::Value& value, std::string* out
       AppendDouble(value.number_value(), out);
       return JsonConversion::kOk;
     case google::protobuf::Value::kStringValue:
-      AppendEscaped(value.string_value(), out);
+      common::AppendJsonString(value.string_value(), out);
       return JsonConversion::kOk;
     case google::protobuf::Value::kBoolValue:
       out->append(value.bool_value() ? "true" : "false");
@@ -144,7 +104,7 @@ JsonConversion PrintStruct(const google::protobuf::Struct& value, std::string* o
   for (const auto& [key, field] : value.fields()) {
     if (!first) out->push_back(',');
     first = false;
-    AppendEscaped(key, out);
+    common::AppendJsonString(key, out);
     out->push_back(':');
     if (JsonConversion c = PrintValue(field, out); c != JsonConversion::kOk) return c;
   }
@@ -238,7 +198,7 @@ JsonConversion PrintFieldValue(const Message& message, const FieldDescriptor& fi
           rep ? r.GetRepeatedEnumValue(message, &field, index) : r.GetEnumValue(message, &field);
       const auto* value = field.enum_type()->FindValueByNumber(number);
       if (value != nullptr) {
-        AppendEscaped(value->name(), out);
+        common::AppendJsonString(value->name(), out);
       } else {
         out->append(std::to_string(number));  // an open enum's unknown number
       }
@@ -246,7 +206,7 @@ JsonConversion PrintFieldValue(const Message& message, const FieldDescriptor& fi
     }
     case FieldDescriptor::CPPTYPE_STRING:
       if (field.type() == FieldDescriptor::TYPE_BYTES) return JsonConversion::kUnsupported;
-      AppendEscaped(
+      common::AppendJsonString(
           rep ? r.GetRepeatedString(message, &field, index) : r.GetString(message, &field), out);
       break;
     case FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -293,7 +253,7 @@ JsonConversion PrintMessage(const Message& message, std::string* out) {
     if (field->is_extension()) return JsonConversion::kUnsupported;
     if (!first) out->push_back(',');
     first = false;
-    AppendEscaped(field->json_name(), out);
+    common::AppendJsonString(field->json_name(), out);
     out->push_back(':');
     JsonConversion c = JsonConversion::kOk;
     if (field->is_map()) {
