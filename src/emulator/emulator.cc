@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <limits>
@@ -178,9 +177,9 @@ bool Emulator::Start() {
     server_ = std::make_unique<httplib::Server>();
   }
   if (!server_->is_valid()) return false;
-  // Fault modes write to connections they broke (and clients hang up early); a write to a closed
-  // socket must fail with EPIPE rather than kill the process hosting the emulator.
-  std::signal(SIGPIPE, SIG_IGN);
+  // Fault modes write to connections they broke (and clients hang up early): the process hosting
+  // the emulator must ignore SIGPIPE, so that such a write fails with EPIPE. A process-wide
+  // setting, so its main does it (BlockTerminationSignals; tests: support/ignore_sigpipe.cc).
 
   const size_t threads = static_cast<size_t>(std::max(1, options_.worker_threads));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -1,23 +1,16 @@
 // webhook-receiver: a tiny webhook endpoint for the demo and end-to-end tests. Accepts POST on any
 // path, prints one JSON line per webhook to stdout ({path, headers, body}), and answers 200 with
 // {"received": true, "echo": <the body, parsed when JSON>}.
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "common/ascii_case.h"
 #include "common/flag_reader.h"
 #include "emulator/json_fields.h"
 #include "emulator/process_lifecycle.h"
+#include "emulator/webhook_receiver.h"
 #include "sidecar_version.h"
 
 namespace {
@@ -104,89 +97,36 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::unique_ptr<httplib::Server> server;
-  if (!flags.tls_cert.empty()) {
-    server = std::make_unique<httplib::SSLServer>(flags.tls_cert.c_str(), flags.tls_key.c_str());
-  } else {
-    server = std::make_unique<httplib::Server>();
-  }
-  if (!server->is_valid()) {
-    std::fprintf(stderr, "webhook-receiver: cannot load the TLS certificate or key\n");
-    return kExitCantStart;
-  }
-
-  server->set_tcp_nodelay(true);  // no Nagle delay between headers and body
-  // The emulator opens a connection per delivery. httplib listens with a backlog of 5, so a few
-  // hundred deliveries a second overflow it and each dropped SYN costs a 1 s retransmission:
-  // the listening socket is kept here and its backlog raised once bound (listen() again does that).
-  int listening_socket = -1;
-  server->set_socket_options([&listening_socket](int sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));  // httplib's default, kept
-    listening_socket = sock;
-  });
   std::mutex stdout_mu;  // one whole line per webhook, even when they arrive concurrently
-  const int status = flags.status;
-  server->Post(".*", [&stdout_mu, status](const httplib::Request& req, httplib::Response& res) {
-    nlohmann::json headers = nlohmann::json::object();
-    for (const auto& [name, value] : req.headers) {
-      // httplib's pseudo headers describe the connection, not the webhook.
-      if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
-          name == "LOCAL_PORT") {
-        continue;
-      }
-      headers[genauth::common::AsciiLower(name)] = value;
-    }
-    nlohmann::json body = emu::ParseJson(req.body);
-    if (body.is_discarded()) body = req.body;
+  emu::WebhookReceiverOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.tls_cert_file = flags.tls_cert;
+  options.tls_key_file = flags.tls_key;
+  options.status = flags.status;
+  options.on_received = [&stdout_mu](const emu::ReceivedWebhook& delivery) {
+    nlohmann::json body = emu::ParseJson(delivery.body);
+    if (body.is_discarded()) body = delivery.body;
     const std::string line =
-        emu::ToJsonText({{"path", req.path}, {"headers", headers}, {"body", body}});
-    {
-      std::lock_guard<std::mutex> lock(stdout_mu);
-      std::fprintf(stdout, "%s\n", line.c_str());
-      std::fflush(stdout);
-    }
-    res.status = status;
-    res.set_content(emu::ToJsonText({{"received", true}, {"echo", body}}), "application/json");
-  });
-
-  int port = flags.port;
-  if (port == 0) {
-    port = server->bind_to_any_port(flags.host);
-  } else if (!server->bind_to_port(flags.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    std::fprintf(stderr, "webhook-receiver: cannot bind %s:%d\n", flags.host.c_str(), flags.port);
+        emu::ToJsonText({{"path", delivery.path}, {"headers", delivery.headers}, {"body", body}});
+    std::lock_guard<std::mutex> lock(stdout_mu);
+    std::fprintf(stdout, "%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  emu::WebhookReceiver receiver(options);
+  if (error = receiver.Start(); !error.empty()) {
+    std::fprintf(stderr, "webhook-receiver: %s\n", error.c_str());
     return kExitCantStart;
   }
-  if (listening_socket >= 0) listen(listening_socket, SOMAXCONN);
-  std::atomic<bool> listen_returned{false};
-  std::thread serving([&server, &listen_returned] {
-    server->listen_after_bind();
-    listen_returned = true;
-  });
-  while (!server->is_running() && !listen_returned) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!server->is_running()) {
-    serving.join();
-    std::fprintf(stderr, "webhook-receiver: cannot serve on %s:%d\n", flags.host.c_str(), port);
-    return kExitCantStart;
-  }
-  if (!flags.port_file.empty() && !emu::WritePortFile(flags.port_file, port)) {
+  if (!flags.port_file.empty() && !emu::WritePortFile(flags.port_file, receiver.port())) {
     std::fprintf(stderr, "webhook-receiver: cannot write --port-file %s\n",
                  flags.port_file.c_str());
-    server->stop();
-    serving.join();
     return kExitCantStart;
   }
   std::fprintf(stderr, "webhook-receiver: serving %s://%s:%d\n",
-               flags.tls_cert.empty() ? "http" : "https", flags.host.c_str(), port);
+               flags.tls_cert.empty() ? "http" : "https", flags.host.c_str(), receiver.port());
 
   emu::WaitForTerminationSignal();
-  server->stop();
-  serving.join();
+  receiver.Stop();
   return 0;
 }
