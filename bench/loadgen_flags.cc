@@ -139,14 +139,7 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
   common::FlagReader reader(args);
   while (reader.Next()) {
     const std::string& name = reader.name();
-    if (name == "--help" || name == "-h") {
-      flags->help = true;
-      return "";
-    }
-    if (name == "--version") {
-      flags->version = true;
-      return "";
-    }
+    if (reader.HelpOrVersion(&flags->help, &flags->version)) return "";
     if (name == "--unique-payloads" && !reader.has_inline_value()) {  // the one bare flag
       flags->workload.unique_payloads = true;
       continue;

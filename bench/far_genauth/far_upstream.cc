@@ -649,14 +649,7 @@ std::string ParseOptions(int argc, char** argv, Options* o, bool* help, bool* ve
   genauth::common::FlagReader flags(std::vector<std::string>(argv + 1, argv + argc));
   while (flags.Next()) {
     const std::string& name = flags.name();
-    if (name == "--help" || name == "-h") {
-      *help = true;
-      return "";
-    }
-    if (name == "--version") {
-      *version = true;
-      return "";
-    }
+    if (flags.HelpOrVersion(help, version)) return "";
     const std::optional<std::string>& value = flags.Value();
     if (!value) break;
     auto number = [&](long long min, long long max, long long* out) {

@@ -42,14 +42,7 @@ std::string ParseFlags(int argc, char** argv, FloorOptions* o, std::string* port
   genauth::common::FlagReader flags(std::vector<std::string>(argv + 1, argv + argc));
   while (flags.Next()) {
     const std::string& name = flags.name();
-    if (name == "--help" || name == "-h") {
-      *help = true;
-      return "";
-    }
-    if (name == "--version") {
-      *version = true;
-      return "";
-    }
+    if (flags.HelpOrVersion(help, version)) return "";
     const std::optional<std::string>& value = flags.Value();
     if (!value) break;
     if (name == "--api" && (*value == "callback" || *value == "cq")) {

@@ -19,6 +19,18 @@ bool FlagReader::Next() {
   return true;
 }
 
+bool FlagReader::HelpOrVersion(bool* help, bool* version) const {
+  if (name_ == "--help" || name_ == "-h") {
+    *help = true;
+    return true;
+  }
+  if (name_ == "--version") {
+    *version = true;
+    return true;
+  }
+  return false;
+}
+
 const std::optional<std::string>& FlagReader::Value() {
   if (!value_taken_) {
     value_taken_ = true;

@@ -35,6 +35,8 @@ class FlagReader {
   const std::string& name() const { return name_; }
   // Whether it came as "--name=value".
   bool has_inline_value() const { return inline_value_.has_value(); }
+  // Whether the flag is --help (or -h) or --version, every tool's two; sets *help or *version.
+  bool HelpOrVersion(bool* help, bool* version) const;
 
   // The flag's value: the "=value" part, or else the next argument (taken verbatim, even when it
   // starts with "--"). The same value when asked again. nullopt when there is none, with

@@ -7,6 +7,10 @@ std::string_view HttpReasonPhrase(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
     case 400:
       return "Bad Request";
     case 401:
@@ -17,6 +21,8 @@ std::string_view HttpReasonPhrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 413:
       return "Content Too Large";
     case 429:

@@ -6,7 +6,7 @@
 
 namespace genauth::common {
 
-// The phrase for the statuses our servers send; "Unknown" for any other.
+// The phrase for the statuses our servers (and test servers) send; "Unknown" for any other.
 std::string_view HttpReasonPhrase(int status);
 
 }  // namespace genauth::common

@@ -70,14 +70,7 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
   genauth::common::FlagReader reader(args);
   while (reader.Next()) {
     const std::string& name = reader.name();
-    if (name == "--help" || name == "-h") {
-      flags->help = true;
-      continue;
-    }
-    if (name == "--version") {
-      flags->version = true;
-      continue;
-    }
+    if (reader.HelpOrVersion(&flags->help, &flags->version)) continue;
     if (name == "--verbose") {
       if (reader.NoValue()) options.log_requests = true;
       continue;
@@ -178,17 +171,10 @@ int main(int argc, char** argv) {
   emu::BlockTerminationSignals();
   Flags flags;
   std::string error = ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags);
-  if (flags.version) {
-    std::fputs(genauth::VersionLine("genauth-emulator").c_str(), stdout);
-    return 0;
-  }
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!error.empty()) {
-    std::fprintf(stderr, "genauth-emulator: %s\n\n%s", error.c_str(), kUsage);
-    return kExitUsage;
+  if (std::optional<int> exit_code =
+          emu::ExitForFlags("genauth-emulator", genauth::VersionLine("genauth-emulator"), kUsage,
+                            flags.help, flags.version, error)) {
+    return *exit_code;
   }
 
   emu::Emulator emulator(flags.options);

@@ -1,10 +1,11 @@
-// Signal handling with sigwait (no async-signal-safety concerns), atomic port files.
+// Signal handling with sigwait (no async-signal-safety concerns), the flag outcome, port files.
 #include "emulator/process_lifecycle.h"
 
 #include <pthread.h>
 #include <signal.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include "common/atomic_file.h"
 
@@ -33,6 +34,24 @@ int WaitForTerminationSignal() {
   while (sigwait(&set, &signal_number) != 0) {
   }
   return signal_number;
+}
+
+std::optional<int> ExitForFlags(const char* program, const std::string& version_line,
+                                const char* usage, bool help, bool version,
+                                const std::string& error) {
+  if (version) {
+    std::fputs(version_line.c_str(), stdout);
+    return 0;
+  }
+  if (help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (!error.empty()) {
+    std::fprintf(stderr, "%s: %s\n\n%s", program, error.c_str(), usage);
+    return 64;  // EX_USAGE
+  }
+  return std::nullopt;
 }
 
 bool WritePortFile(const std::string& path, int port) {

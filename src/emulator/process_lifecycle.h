@@ -2,6 +2,7 @@
 // servers): termination signals and the port file scripts wait for.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace genauth::emulator {
@@ -11,6 +12,13 @@ namespace genauth::emulator {
 void BlockTerminationSignals();
 // Waits until SIGTERM or SIGINT arrives; returns the signal number.
 int WaitForTerminationSignal();
+
+// What main does once its flags are parsed: with --version prints `version_line`, with --help
+// `usage` (exit 0); on a bad flag prints "<program>: <error>" and the usage to stderr (exit 64,
+// EX_USAGE). nullopt when the program should go on.
+std::optional<int> ExitForFlags(const char* program, const std::string& version_line,
+                                const char* usage, bool help, bool version,
+                                const std::string& error);
 
 // Writes "<port>\n" to `path` atomically (temporary file, then rename), so a script polling for
 // the file never reads a partial port. False when it cannot be written.

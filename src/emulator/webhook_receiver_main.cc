@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,6 @@ namespace {
 
 namespace emu = genauth::emulator;
 
-constexpr int kExitUsage = 64;     // EX_USAGE
 constexpr int kExitCantStart = 1;  // could not bind, or TLS files unusable
 
 constexpr char kUsage[] = R"(Usage: webhook-receiver [flags]
@@ -45,14 +45,7 @@ std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
   genauth::common::FlagReader reader(args);
   while (reader.Next()) {
     const std::string& name = reader.name();
-    if (name == "--help" || name == "-h") {
-      flags->help = true;
-      continue;
-    }
-    if (name == "--version") {
-      flags->version = true;
-      continue;
-    }
+    if (reader.HelpOrVersion(&flags->help, &flags->version)) continue;
     const std::optional<std::string>& value = reader.Value();
     if (!value) break;
     if (name == "--host") {
@@ -84,17 +77,10 @@ int main(int argc, char** argv) {
   emu::BlockTerminationSignals();
   Flags flags;
   std::string error = ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags);
-  if (flags.version) {
-    std::fputs(genauth::VersionLine("webhook-receiver").c_str(), stdout);
-    return 0;
-  }
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!error.empty()) {
-    std::fprintf(stderr, "webhook-receiver: %s\n\n%s", error.c_str(), kUsage);
-    return kExitUsage;
+  if (std::optional<int> exit_code =
+          emu::ExitForFlags("webhook-receiver", genauth::VersionLine("webhook-receiver"), kUsage,
+                            flags.help, flags.version, error)) {
+    return *exit_code;
   }
 
   std::mutex stdout_mu;  // one whole line per webhook, even when they arrive concurrently

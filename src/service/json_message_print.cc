@@ -13,11 +13,9 @@
 namespace genauth::service {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-using nlohmann::json;
 
 // The shortest of %.15g and %.17g that reads back as `value`: what protobuf's SimpleDtoa (and so
 // its JSON printer) writes. Whole numbers print without a fraction ("3", not "3.0"), which the
