@@ -64,7 +64,9 @@ class Pipe {
 // Options writing to `pipe` whose timed flush never comes within a test: only a flush, a wait or
 // destruction writes.
 BatchedFdSinkOptions WithoutTimedFlush(const Pipe& pipe) {
-  const BatchedFdSinkOptions options = WithoutTimedFlush(pipe);
+  BatchedFdSinkOptions options;
+  options.fd = pipe.write_fd();
+  options.flush_interval = milliseconds(60 * 1000);
   return options;
 }
 
