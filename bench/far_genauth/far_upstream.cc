@@ -690,12 +690,8 @@ int main(int argc, char** argv) {
   bool help = false;
   bool version = false;
   const std::string error = ParseOptions(argc, argv, &options, &help, &version);
-  if (version) {
-    std::fputs(genauth::VersionLine("genauth-far-upstream").c_str(), stdout);
-    return 0;
-  }
-  if (help) {
-    std::fputs(kUsage, stdout);
+  if (genauth::common::PrintVersionOrUsage(version, help,
+                                           genauth::VersionLine("genauth-far-upstream"), kUsage)) {
     return 0;
   }
   if (!error.empty()) {

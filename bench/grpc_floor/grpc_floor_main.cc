@@ -77,12 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "genauth-grpc-floor: %s (see --help)\n", error.c_str());
     return 2;
   }
-  if (version) {
-    std::fputs(genauth::VersionLine("genauth-grpc-floor").c_str(), stdout);
-    return 0;
-  }
-  if (help) {
-    std::fputs(kUsage, stdout);
+  if (genauth::common::PrintVersionOrUsage(version, help,
+                                           genauth::VersionLine("genauth-grpc-floor"), kUsage)) {
     return 0;
   }
   // Before gRPC starts its threads, so that they inherit the blocked mask.

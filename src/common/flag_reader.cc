@@ -1,6 +1,8 @@
 // Command-line flag reading (see flag_reader.h).
 #include "common/flag_reader.h"
 
+#include <cstdio>
+
 #include "common/decimal.h"
 
 namespace genauth::common {
@@ -64,6 +66,16 @@ bool FlagReader::NoValue() {
 
 void FlagReader::Fail(std::string problem) {
   if (error_.empty()) error_ = std::move(problem);
+}
+
+bool PrintVersionOrUsage(bool version, bool help, const std::string& version_line,
+                         const char* usage) {
+  if (version) {
+    std::fputs(version_line.c_str(), stdout);
+  } else if (help) {
+    std::fputs(usage, stdout);
+  }
+  return version || help;
 }
 
 }  // namespace genauth::common

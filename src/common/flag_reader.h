@@ -63,4 +63,9 @@ class FlagReader {
   std::string error_;
 };
 
+// What a tool's main does with --version and --help once its flags are parsed: prints
+// `version_line` or `usage` to stdout and returns true (the tool then exits 0); false with neither.
+bool PrintVersionOrUsage(bool version, bool help, const std::string& version_line,
+                         const char* usage);
+
 }  // namespace genauth::common

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "common/atomic_file.h"
+#include "common/flag_reader.h"
 
 namespace genauth::emulator {
 namespace {
@@ -39,14 +40,7 @@ int WaitForTerminationSignal() {
 std::optional<int> ExitForFlags(const char* program, const std::string& version_line,
                                 const char* usage, bool help, bool version,
                                 const std::string& error) {
-  if (version) {
-    std::fputs(version_line.c_str(), stdout);
-    return 0;
-  }
-  if (help) {
-    std::fputs(usage, stdout);
-    return 0;
-  }
+  if (common::PrintVersionOrUsage(version, help, version_line, usage)) return 0;
   if (!error.empty()) {
     std::fprintf(stderr, "%s: %s\n\n%s", program, error.c_str(), usage);
     return 64;  // EX_USAGE

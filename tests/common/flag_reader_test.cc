@@ -61,5 +61,27 @@ TEST(FlagReaderTest, OnlyDoubleDashFlagsCarryAnInlineValue) {
   EXPECT_TRUE(reader.NoValue());
 }
 
+TEST(FlagReaderTest, VersionWinsOverUsageAndNeitherPrintsNothing) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_TRUE(PrintVersionOrUsage(true, true, "tool 1.0\n", "usage\n"));
+  EXPECT_TRUE(PrintVersionOrUsage(false, true, "tool 1.0\n", "usage\n"));
+  EXPECT_FALSE(PrintVersionOrUsage(false, false, "tool 1.0\n", "usage\n"));
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "tool 1.0\nusage\n");
+}
+
+TEST(FlagReaderTest, HelpAndVersionAreRecognised) {
+  bool help = false;
+  bool version = false;
+  FlagReader reader({"-h", "--version", "--other"});
+  ASSERT_TRUE(reader.Next());
+  EXPECT_TRUE(reader.HelpOrVersion(&help, &version));
+  ASSERT_TRUE(reader.Next());
+  EXPECT_TRUE(reader.HelpOrVersion(&help, &version));
+  ASSERT_TRUE(reader.Next());
+  EXPECT_FALSE(reader.HelpOrVersion(&help, &version));
+  EXPECT_TRUE(help);
+  EXPECT_TRUE(version);
+}
+
 }  // namespace
 }  // namespace genauth::common
