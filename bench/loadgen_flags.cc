@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "common/flag_reader.h"
+
 namespace genauth::bench {
 namespace {
 
@@ -134,31 +136,16 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
   std::string secret_file;
   std::optional<std::chrono::milliseconds> drain_timeout;
   std::string mode = "sidecar";
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "--help" || name == "-h") {
-      flags->help = true;
-      return "";
-    }
-    if (name == "--version") {
-      flags->version = true;
-      return "";
-    }
-    if (name == "--unique-payloads" && !has_value) {  // the one bare flag
+  common::FlagReader reader(args);
+  while (reader.Next()) {
+    const std::string& name = reader.name();
+    if (reader.HelpOrVersion(&flags->help, &flags->version)) return "";
+    if (name == "--unique-payloads" && !reader.has_inline_value()) {  // the one bare flag
       flags->workload.unique_payloads = true;
       continue;
     }
-    if (!has_value) {
-      if (i + 1 >= args.size()) return name + " needs a value";
-      value = args[++i];
-    }
+    if (!reader.Value()) break;
+    const std::string& value = *reader.Value();
     auto duration = [&](std::chrono::milliseconds max,
                         std::chrono::milliseconds* out) -> std::string {
       const auto parsed = ParseDuration(value);
@@ -260,6 +247,7 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
     }
     if (!error.empty()) return error;
   }
+  if (!reader.error().empty()) return reader.error();
 
   if (flags->run.duration.count() == 0) return "--duration must be more than 0";
   flags->run.drain_timeout = drain_timeout.value_or(flags->grpc.timeout + std::chrono::seconds(1));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/flag_reader.h"
 #include "grpc_driver.h"
 #include "loadgen_flags.h"
 #include "open_loop_runner.h"
@@ -35,12 +36,9 @@ int main(int argc, char** argv) {
   const std::string error =
       bench::ParseLoadgenFlags(std::vector<std::string>(argv + 1, argv + argc),
                                std::getenv("GENAUTH_ACCESS_KEY_SECRET"), &flags);
-  if (flags.version) {
-    std::fputs(genauth::VersionLine("genauth-loadgen").c_str(), stdout);
-    return 0;
-  }
-  if (flags.help) {
-    std::fputs(bench::LoadgenUsage(), stdout);
+  if (genauth::common::PrintVersionOrUsage(flags.version, flags.help,
+                                           genauth::VersionLine("genauth-loadgen"),
+                                           bench::LoadgenUsage())) {
     return 0;
   }
   if (!error.empty()) {

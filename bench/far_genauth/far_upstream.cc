@@ -33,13 +33,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/ascii_case.h"
+#include "common/atomic_file.h"
+#include "common/decimal.h"
+#include "common/flag_reader.h"
+#include "common/http_reason.h"
 #include "replies.h"
 #include "sidecar_version.h"
 
@@ -122,37 +127,12 @@ struct Timer {
   int32_t stream_id;  // 0 for an HTTP/1.1 reply
 };
 
-const char* Reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Payload Too Large";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 501:
-      return "Not Implemented";
-    default:
-      return "Error";
-  }
-}
-
 std::string SerializeH1(const far::Reply& reply, bool close) {
-  return "HTTP/1.1 " + std::to_string(reply.http_status) + " " + Reason(reply.http_status) +
+  return "HTTP/1.1 " + std::to_string(reply.http_status) + " " +
+         std::string(genauth::common::HttpReasonPhrase(reply.http_status)) +
          "\r\nContent-Type: application/json\r\nContent-Length: " +
          std::to_string(reply.body.size()) + "\r\n" + (close ? "Connection: close\r\n" : "") +
          "\r\n" + reply.body;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 int SelectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen,
@@ -251,10 +231,9 @@ bool Server::Setup() {
     std::fprintf(stderr, "genauth-far-upstream: cannot listen: %s\n", std::strerror(errno));
     return false;
   }
-  if (!options_.port_file.empty()) {  // written then renamed, so a reader never sees half
-    const std::string tmp = options_.port_file + ".tmp";
-    std::ofstream(tmp) << ntohs(addr.sin_port) << "\n";
-    std::rename(tmp.c_str(), options_.port_file.c_str());
+  if (!options_.port_file.empty()) {
+    genauth::common::WriteFileAtomically(
+        options_.port_file, std::to_string(ntohs(addr.sin_port)) + "\n", "the port file");
   }
 
   sigset_t signals;
@@ -411,7 +390,7 @@ void Server::ProcessH1(Conn* c) {
       pos = next;
       const size_t colon = header.find(':');
       if (colon == std::string::npos) continue;
-      const std::string name = Lower(header.substr(0, colon));
+      const std::string name = genauth::common::AsciiLower(header.substr(0, colon));
       const std::string value = header.substr(header.find_first_not_of(' ', colon + 1));
       if (name == "content-length") {
         char* stop = nullptr;
@@ -425,7 +404,7 @@ void Server::ProcessH1(Conn* c) {
       } else if (name == "transfer-encoding") {
         return refuse(501, "chunked request bodies are not supported");
       } else if (name == "connection") {
-        connection = Lower(value);
+        connection = genauth::common::AsciiLower(value);
       }
     }
     if (c->in.size() < end + 4 + content_length) return;  // the body is still arriving
@@ -667,50 +646,39 @@ ssize_t Server::ReadReply(nghttp2_session*, int32_t, uint8_t* buf, size_t length
 
 // Flags: "--name value" or "--name=value"; returns "" or the first problem.
 std::string ParseOptions(int argc, char** argv, Options* o, bool* help, bool* version) {
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i], value;
-    if (name == "--help" || name == "-h") {
-      *help = true;
-      return "";
-    }
-    if (name == "--version") {
-      *version = true;
-      return "";
-    }
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return name + " needs a value";
-    }
+  genauth::common::FlagReader flags(std::vector<std::string>(argv + 1, argv + argc));
+  while (flags.Next()) {
+    const std::string& name = flags.name();
+    if (flags.HelpOrVersion(help, version)) return "";
+    const std::optional<std::string>& value = flags.Value();
+    if (!value) break;
     auto number = [&](long long min, long long max, long long* out) {
-      char* end = nullptr;
-      *out = std::strtoll(value.c_str(), &end, 10);
-      return end != value.c_str() && *end == '\0' && *out >= min && *out <= max;
+      const auto parsed = genauth::common::ParseDecimalInteger(*value, min, max);
+      if (parsed) *out = *parsed;
+      return parsed.has_value();
     };
     long long n = 0;
     if (name == "--port" && number(0, 65535, &n)) {
       o->port = static_cast<int>(n);
     } else if (name == "--port-file") {
-      o->port_file = value;
+      o->port_file = *value;
     } else if (name == "--cert") {
-      o->cert = value;
+      o->cert = *value;
     } else if (name == "--key") {
-      o->key = value;
+      o->key = *value;
     } else if (name == "--delay-ms" && number(0, 600000, &n)) {
       o->delay_ms = n;
-    } else if (name == "--h2" && (value == "on" || value == "off")) {
-      o->h2 = value == "on";
+    } else if (name == "--h2" && (*value == "on" || *value == "off")) {
+      o->h2 = *value == "on";
     } else if (name == "--h2-max-streams" && number(1, 1 << 20, &n)) {
       o->h2_max_streams = static_cast<uint32_t>(n);
     } else if (name == "--max-connections" && number(1, 1000000, &n)) {
       o->max_connections = static_cast<size_t>(n);
     } else {
-      return "bad flag or value: " + name + " " + value;
+      flags.Fail("bad flag or value: " + name + " " + *value);
     }
   }
+  if (!flags.error().empty()) return flags.error();
   if (o->cert.empty() || o->key.empty()) return "--cert and --key are required";
   return "";
 }
@@ -722,12 +690,8 @@ int main(int argc, char** argv) {
   bool help = false;
   bool version = false;
   const std::string error = ParseOptions(argc, argv, &options, &help, &version);
-  if (version) {
-    std::fputs(genauth::VersionLine("genauth-far-upstream").c_str(), stdout);
-    return 0;
-  }
-  if (help) {
-    std::fputs(kUsage, stdout);
+  if (genauth::common::PrintVersionOrUsage(version, help,
+                                           genauth::VersionLine("genauth-far-upstream"), kUsage)) {
     return 0;
   }
   if (!error.empty()) {

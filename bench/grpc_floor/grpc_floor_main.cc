@@ -2,8 +2,12 @@
 // `make bench` compares the sidecar with (what the gRPC hop alone costs). Parses its flags (exit
 // 2 on a bad one), serves until SIGTERM/SIGINT, then prints {"api":…,"calls":N} on stdout.
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "common/decimal.h"
+#include "common/flag_reader.h"
 #include "emulator/process_lifecycle.h"
 #include "grpc_floor/floor_server.h"
 #include "sidecar_version.h"
@@ -34,42 +38,31 @@ ListWebhooks at once with a fixed reply, parsing nothing beyond what gRPC does.
 // Flags: "--name value" or "--name=value"; returns "" or the first problem.
 std::string ParseFlags(int argc, char** argv, FloorOptions* o, std::string* port_file, bool* help,
                        bool* version) {
-  using genauth::emulator::ParseInteger;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i], value;
-    if (name == "--help" || name == "-h") {
-      *help = true;
-      return "";
-    }
-    if (name == "--version") {
-      *version = true;
-      return "";
-    }
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return name + " needs a value";
-    }
-    if (name == "--api" && (value == "callback" || value == "cq")) {
-      o->api = value == "cq" ? FloorApi::kCq : FloorApi::kCallback;
-    } else if (auto n = ParseInteger(value, 1, 64); name == "--threads" && n) {
+  using genauth::common::ParseDecimalInteger;
+  genauth::common::FlagReader flags(std::vector<std::string>(argv + 1, argv + argc));
+  while (flags.Next()) {
+    const std::string& name = flags.name();
+    if (flags.HelpOrVersion(help, version)) return "";
+    const std::optional<std::string>& value = flags.Value();
+    if (!value) break;
+    if (name == "--api" && (*value == "callback" || *value == "cq")) {
+      o->api = *value == "cq" ? FloorApi::kCq : FloorApi::kCallback;
+    } else if (auto n = ParseDecimalInteger(*value, 1, 64); name == "--threads" && n) {
       o->cq_threads = static_cast<int>(*n);
-    } else if (name == "--listen" && !value.empty()) {
-      o->listen_address = value;
-    } else if (name == "--port-file" && !value.empty()) {
-      *port_file = value;
-    } else if (auto bytes = ParseInteger(value, 0, 1 << 20); name == "--echo-bytes" && bytes) {
+    } else if (name == "--listen" && !value->empty()) {
+      o->listen_address = *value;
+    } else if (name == "--port-file" && !value->empty()) {
+      *port_file = *value;
+    } else if (auto bytes = ParseDecimalInteger(*value, 0, 1 << 20);
+               name == "--echo-bytes" && bytes) {
       o->echo_bytes = static_cast<size_t>(*bytes);
-    } else if (name == "--health-reflection" && (value == "on" || value == "off")) {
-      o->health_and_reflection = value == "on";
+    } else if (name == "--health-reflection" && (*value == "on" || *value == "off")) {
+      o->health_and_reflection = *value == "on";
     } else {
-      return "bad flag or value: " + name + " " + value;
+      flags.Fail("bad flag or value: " + name + " " + *value);
     }
   }
-  return "";
+  return flags.error();
 }
 
 }  // namespace
@@ -84,12 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "genauth-grpc-floor: %s (see --help)\n", error.c_str());
     return 2;
   }
-  if (version) {
-    std::fputs(genauth::VersionLine("genauth-grpc-floor").c_str(), stdout);
-    return 0;
-  }
-  if (help) {
-    std::fputs(kUsage, stdout);
+  if (genauth::common::PrintVersionOrUsage(version, help,
+                                           genauth::VersionLine("genauth-grpc-floor"), kUsage)) {
     return 0;
   }
   // Before gRPC starts its threads, so that they inherit the blocked mask.

@@ -1,31 +1,12 @@
 // The admin endpoint's answers (see admin_response.h).
 #include "admin/admin_response.h"
 
+#include "common/http_reason.h"
+
 namespace genauth::admin {
 namespace {
 
 constexpr std::string_view kTextPlain = "text/plain; charset=utf-8";
-
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Content Too Large";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Unknown";
-  }
-}
 
 struct Answer {
   int status;
@@ -66,7 +47,7 @@ Answer AnswerTo(AdminRoute route, bool ready) {
 
 std::string ResponseHead(int status, std::string_view content_type, size_t content_length) {
   std::string head = "HTTP/1.1 " + std::to_string(status) + " ";
-  head += ReasonPhrase(status);
+  head += common::HttpReasonPhrase(status);
   head += "\r\nContent-Type: ";
   head += content_type;
   head += "\r\nContent-Length: " + std::to_string(content_length);

@@ -8,18 +8,11 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/ascii_case.h"
 #include "nlohmann/json.hpp"
 
 namespace genauth::auth {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -67,10 +60,10 @@ void RequestSigner::Sign(std::string_view method, std::string_view path, const P
 
 std::string StringToSign(std::string_view method, const HeaderList& headers,
                          std::string_view header_prefix, std::string_view path, ParamList params) {
-  std::string prefix = Lower(header_prefix) + "-";
+  std::string prefix = common::AsciiLower(header_prefix) + "-";
   std::vector<std::pair<std::string, std::string>> signed_headers;
   for (const auto& [name, value] : headers) {
-    std::string lower = Lower(name);
+    std::string lower = common::AsciiLower(name);
     if (lower == "date" || lower.rfind(prefix, 0) == 0) {
       // Line breaks and tabs become spaces before trimming, as the official SDK does.
       std::string flat(value);

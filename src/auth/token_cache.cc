@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "auth/jwt_claims.h"
+#include "common/backoff.h"
 #include "common/duration.h"
 #include "common/thread_name.h"
 #include "nlohmann/json.hpp"
@@ -235,12 +236,11 @@ std::optional<common::TimePoint> TokenCache::NextDueLocked(common::TimePoint now
 }
 
 common::Duration TokenCache::BackoffLocked() {
-  // Equal jitter: half fixed, half random, so a failing endpoint is never retried in a tight loop.
-  int doublings = std::clamp(consecutive_failures_ - 1, 0, 20);
-  auto ceiling = std::min<common::Duration>(options_.retry_base_delay * (int64_t{1} << doublings),
-                                            options_.retry_max_delay);
-  double factor = 0.5 + 0.5 * random_->NextUnit();
-  return std::chrono::duration_cast<common::Duration>(ceiling * factor);
+  // Equal jitter: a failing endpoint is never retried in a tight loop.
+  return common::EqualJitter(
+      common::ExponentialCeiling(options_.retry_base_delay, options_.retry_max_delay,
+                                 consecutive_failures_),
+      random_->NextUnit());
 }
 
 common::Duration TokenCache::RetryDelayLocked(std::optional<common::Duration> pushback) {

@@ -1,6 +1,6 @@
 // The emulator's server: one catch-all handler records the request, applies a scripted fault or the
-// configured latency, authorizes management calls (token or AK/SK signature), then routes to a
-// GenAuth endpoint (webhook_api.h) or a control endpoint.
+// configured latency, authorizes management calls (token or AK/SK signature: emulator_auth.cc),
+// then routes to a GenAuth endpoint (webhook_api.h) or a control endpoint (emulator_control.cc).
 #include "emulator/emulator.h"
 
 #include <httplib.h>
@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <limits>
@@ -17,6 +15,7 @@
 #include <utility>
 
 #include "emulator/connection_drop.h"
+#include "emulator/http_exchange.h"
 #include "emulator/json_fields.h"
 #include "emulator/random_id.h"
 
@@ -26,129 +25,6 @@ namespace {
 using nlohmann::json;
 
 constexpr char kTokenPath[] = "/api/v3/get-management-token";
-constexpr char kControlPrefix[] = "/_emulator/";
-constexpr char kJson[] = "application/json";
-constexpr std::string_view kBearer = "bearer ";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes one query component: "+" is a space, "%XX" a byte; malformed escapes are kept as-is.
-std::string DecodeQueryComponent(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-               HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-// The query of a request target, decoded. Parsed here rather than taken from httplib's params,
-// which also hold the fields of form-encoded bodies.
-std::multimap<std::string, std::string> ParseQuery(const std::string& target) {
-  std::multimap<std::string, std::string> query;
-  size_t start = target.find('?');
-  if (start == std::string::npos) return query;
-  std::string_view rest(target);
-  rest.remove_prefix(start + 1);
-  size_t fragment = rest.find('#');
-  if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string key = DecodeQueryComponent(pair.substr(0, eq));
-    std::string value =
-        eq == std::string_view::npos ? std::string() : DecodeQueryComponent(pair.substr(eq + 1));
-    query.emplace(std::move(key), std::move(value));
-  }
-  return query;
-}
-
-// httplib stores the peer's and its own address as pseudo request headers.
-bool IsHttplibPseudoHeader(const std::string& name) {
-  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
-         name == "LOCAL_PORT";
-}
-
-// The request's headers by lower-cased name, repeats joined with ", " (as Node.js servers see
-// them), without httplib's pseudo headers.
-std::map<std::string, std::string> LowerCasedHeaders(const httplib::Request& req) {
-  std::map<std::string, std::string> headers;
-  for (const auto& [name, value] : req.headers) {
-    if (IsHttplibPseudoHeader(name)) continue;
-    auto [it, inserted] = headers.emplace(Lower(name), value);
-    if (!inserted) it->second += ", " + value;
-  }
-  return headers;
-}
-
-bool IsBearer(std::string_view authorization) {
-  return authorization.size() > kBearer.size() &&
-         Lower(authorization.substr(0, kBearer.size())) == kBearer;
-}
-
-// RecordedRequest::auth_scheme for an Authorization header value.
-std::string AuthScheme(const std::string& authorization) {
-  if (IsBearer(authorization)) return "token";
-  if (IsSignatureAuthorization(authorization)) return "signature";
-  return "";
-}
-
-std::string EnvelopeText(int status_code, const std::string& message, const std::string& request_id,
-                         const json* data = nullptr, const std::string& api_code = "") {
-  json envelope = {{"statusCode", status_code}, {"message", message}, {"requestId", request_id}};
-  if (!api_code.empty()) envelope["apiCode"] = ApiCodeToJson(api_code);
-  if (data != nullptr) envelope["data"] = *data;
-  return ToJsonText(envelope);
-}
-
-// Answers an envelope in an HTTP 200, as GenAuth does for its own errors too.
-void SendEnvelope(httplib::Response& res, int status_code, const std::string& message,
-                  const std::string& request_id, const json* data = nullptr,
-                  const std::string& api_code = "") {
-  res.status = 200;
-  res.set_content(EnvelopeText(status_code, message, request_id, data, api_code), kJson);
-}
-
-void SendReply(httplib::Response& res, const ApiReply& reply, const std::string& request_id) {
-  SendEnvelope(res, reply.status_code, reply.message, request_id,
-               reply.data ? &*reply.data : nullptr);
-}
-
-void SendSuccess(httplib::Response& res, const std::string& request_id, const json& data) {
-  SendEnvelope(res, 200, "success", request_id, &data);
-}
-
-void SendControl(httplib::Response& res, int http_status, const json& body) {
-  res.status = http_status;
-  res.set_content(ToJsonText(body), kJson);
-}
-
-void SendControlError(httplib::Response& res, int http_status, const std::string& error) {
-  SendControl(res, http_status, json{{"error", error}});
-}
 
 std::string DisplayHost(const std::string& host) {
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
@@ -184,9 +60,9 @@ bool Emulator::Start() {
     server_ = std::make_unique<httplib::Server>();
   }
   if (!server_->is_valid()) return false;
-  // Fault modes write to connections they broke (and clients hang up early); a write to a closed
-  // socket must fail with EPIPE rather than kill the process hosting the emulator.
-  std::signal(SIGPIPE, SIG_IGN);
+  // Fault modes write to connections they broke (and clients hang up early): the process hosting
+  // the emulator must ignore SIGPIPE, so that such a write fails with EPIPE. A process-wide
+  // setting, so its main does it (BlockTerminationSignals; tests: support/ignore_sigpipe.cc).
 
   const size_t threads = static_cast<size_t>(std::max(1, options_.worker_threads));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -492,197 +368,6 @@ void Emulator::ApplyFault(const Fault& fault, const std::string& request_id,
     return;
   }
   if (!body.empty()) res.set_content(body, fault.content_type);
-}
-
-void Emulator::HandleGetToken(const httplib::Request& req, const std::string& request_id,
-                              httplib::Response& res) {
-  json body = ParseJson(req.body);
-  if (body.is_discarded() || !body.is_object()) {
-    SendEnvelope(res, 400, "request body must be a JSON object", request_id);
-    return;
-  }
-  std::optional<std::string> key_id = StringField(body, "accessKeyId");
-  std::optional<std::string> key_secret = StringField(body, "accessKeySecret");
-  if (!key_id || !key_secret || key_id->empty() || key_secret->empty()) {
-    SendEnvelope(res, 401, "accessKeyId and accessKeySecret are required", request_id);
-    return;
-  }
-  std::string accepted_secret;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    accepted_secret = access_key_secret_;
-  }
-  if (*key_id != options_.access_key_id || *key_secret != accepted_secret) {
-    SendEnvelope(res, 401, "invalid accessKeyId or accessKeySecret", request_id);
-    return;
-  }
-
-  const auto now = std::chrono::system_clock::now();
-  const int64_t iat =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const int64_t expires_in = options_.token_expires_in_s;
-  const std::string token = signer_.Sign({{"scoped_userpool_id", options_.userpool_id},
-                                          {"iat", iat},
-                                          {"exp", iat + expires_in},
-                                          {"jti", RandomHex(16)}});
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    tokens_[token] = IssuedToken{now + std::chrono::seconds(expires_in), false};
-    issued_order_.push_back(token);
-  }
-  SendSuccess(res, request_id, json{{"access_token", token}, {"expires_in", expires_in}});
-}
-
-std::optional<Emulator::AuthFailure> Emulator::Authorize(const httplib::Request& req,
-                                                         const std::string& path) {
-  const std::string authorization = req.get_header_value("Authorization");
-  if (authorization.empty()) return AuthFailure{"missing Authorization header", ""};
-  if (IsSignatureAuthorization(authorization)) {
-    SignedRequest signed_request{req.method, path, LowerCasedHeaders(req), ParseQuery(req.target),
-                                 req.body};
-    std::optional<SignatureRejection> rejection =
-        signature_verifier_.Verify(signed_request, std::chrono::system_clock::now());
-    if (!rejection) return std::nullopt;
-    return AuthFailure{rejection->message, std::to_string(rejection->api_code)};
-  }
-  if (!IsBearer(authorization)) {
-    return AuthFailure{
-        "Authorization header must be 'Bearer <token>' or 'authing <accessKeyId>:<signature>'", ""};
-  }
-  if (std::string why = CheckToken(req, authorization); !why.empty()) return AuthFailure{why, ""};
-  return std::nullopt;
-}
-
-std::string Emulator::CheckToken(const httplib::Request& req,
-                                 const std::string& authorization) const {
-  std::string token = authorization.substr(kBearer.size());
-  token.erase(0, token.find_first_not_of(' '));
-  token.erase(token.find_last_not_of(' ') + 1);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = tokens_.find(token);
-    if (it == tokens_.end()) return "token was not issued by this server";
-    if (it->second.revoked) return "token has been revoked";
-    if (std::chrono::system_clock::now() >= it->second.expires_at) return "token has expired";
-  }
-  const std::string authing = req.get_header_value("x-authing-userpool-id");
-  const std::string genauth = req.get_header_value("x-genauth-userpool-id");
-  if (authing.empty() && genauth.empty()) return "missing x-authing-userpool-id header";
-  if (authing != options_.userpool_id && genauth != options_.userpool_id) {
-    return "x-authing-userpool-id does not match the token's user pool";
-  }
-  return "";
-}
-
-nlohmann::json Emulator::RequestsAsJson(const std::string& path, bool brief) const {
-  json list = json::array();
-  for (const RecordedRequest& request : Requests(path)) {
-    if (brief) {  // what a soak check needs of 100k requests, without headers and query
-      list.push_back({{"path", request.path}, {"body", request.body}, {"fault", request.fault}});
-      continue;
-    }
-    json query = json::object();
-    for (const auto& [key, value] : request.query) {
-      if (!query.contains(key)) query[key] = value;  // repeated keys: the first wins
-    }
-    list.push_back({{"method", request.method},
-                    {"path", request.path},
-                    {"query", query},
-                    {"headers", request.headers},
-                    {"body", request.body},
-                    {"authScheme", request.auth_scheme},
-                    {"fault", request.fault},
-                    {"atMs", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 request.received_at - created_at_)
-                                 .count()}});
-  }
-  return list;
-}
-
-void Emulator::HandleControl(const httplib::Request& req, httplib::Response& res) {
-  const std::string name = req.path.substr(std::string_view(kControlPrefix).size());
-  const bool post = req.method == "POST";
-  const bool get = req.method == "GET";
-  if (post && name == "faults") {
-    json body = ParseJson(req.body);
-    std::optional<std::string> path = StringField(body, "path");
-    if (!path || path->empty() || (*path)[0] != '/') {
-      SendControlError(res, 400, "body must be {\"path\": \"/...\", \"faults\": [...]}");
-      return;
-    }
-    auto faults_it = body.find("faults");
-    if (faults_it == body.end() || !faults_it->is_array()) {
-      SendControlError(res, 400, "faults must be an array");
-      return;
-    }
-    std::vector<Fault> faults;
-    for (const json& item : *faults_it) {
-      std::string error;
-      std::optional<Fault> fault = FaultFromJson(item, &error);
-      if (!fault) {
-        SendControlError(res, 400, "fault " + std::to_string(faults.size()) + ": " + error);
-        return;
-      }
-      faults.push_back(std::move(*fault));
-    }
-    const size_t queued = faults.size();
-    ScriptFaults(*path, std::move(faults));
-    SendControl(res, 200, json{{"queued", queued}, {"pending", PendingFaults(*path)}});
-  } else if (get && name == "faults") {
-    json pending = json::object();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& [path, queue] : faults_) {
-        json list = json::array();
-        for (const Fault& fault : queue) list.push_back(FaultToJson(fault));
-        pending[path] = list;
-      }
-    }
-    SendControl(res, 200, pending);
-  } else if (post && name == "chaos") {
-    std::string error = "body is not JSON";
-    json body = ParseJson(req.body);
-    std::optional<Chaos> chaos = body.is_discarded() ? std::nullopt : ChaosFromJson(body, &error);
-    if (!chaos) {
-      SendControlError(res, 400, error);
-      return;
-    }
-    const double probability = chaos->probability;
-    SetChaos(std::move(*chaos));
-    SendControl(res, 200, json{{"probability", probability}});
-  } else if (get && name == "requests") {
-    SendControl(res, 200,
-                RequestsAsJson(req.get_param_value("path"), req.get_param_value("brief") == "1"));
-  } else if (post && name == "revoke-tokens") {
-    RevokeAllTokens();
-    SendControl(res, 200, json{{"revoked", TokensIssued()}});
-  } else if (post && name == "webhooks") {
-    std::string error = "body is not JSON";
-    json body = ParseJson(req.body);
-    std::optional<json> stored = body.is_discarded() ? std::nullopt : webhooks_.Add(body, &error);
-    if (!stored) {
-      SendControlError(res, 400, error);
-      return;
-    }
-    SendControl(res, 200, *stored);
-  } else if (post && name == "reset") {
-    Reset();
-    SendControl(res, 200, json{{"reset", true}});
-  } else if (get && name == "stats") {
-    json counts = json::object();
-    size_t tokens_issued = 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& [path, count] : request_counts_) counts[path] = count;
-      tokens_issued = issued_order_.size();
-    }
-    json injected = json::object();
-    for (const auto& [path, count] : ChaosInjected()) injected[path] = count;
-    SendControl(res, 200,
-                json{{"tokensIssued", tokens_issued}, {"requests", counts}, {"chaos", injected}});
-  } else {
-    SendControlError(res, 404, "no such control endpoint: " + req.method + " " + req.path);
-  }
 }
 
 }  // namespace genauth::emulator

@@ -103,6 +103,7 @@ class Emulator {
 
   // Binds (port 0 -> a free port) and serves on a thread. Returns once the server accepts
   // connections; false when it cannot bind, the TLS files are unusable, or it was started before.
+  // The hosting process must ignore SIGPIPE: fault modes write to connections they broke.
   bool Start();
   // Stops serving and interrupts pending delays. Idempotent.
   void Stop();

@@ -2,11 +2,12 @@
 // Parses flags (exit 64 on any invalid one), seeds webhooks, serves until SIGTERM/SIGINT.
 #include <cstdio>
 #include <fstream>
-#include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/flag_reader.h"
 #include "emulator/emulator.h"
 #include "emulator/json_fields.h"
 #include "emulator/process_lifecycle.h"
@@ -66,102 +67,68 @@ struct Flags {
 std::string ParseFlags(const std::vector<std::string>& args, Flags* flags) {
   emu::EmulatorOptions& options = flags->options;
   options.max_recorded_requests = 100000;  // long benchmark runs must not grow without bound
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "--help" || name == "-h") {
-      flags->help = true;
-      continue;
-    }
-    if (name == "--version") {
-      flags->version = true;
-      continue;
-    }
+  genauth::common::FlagReader reader(args);
+  while (reader.Next()) {
+    const std::string& name = reader.name();
+    if (reader.HelpOrVersion(&flags->help, &flags->version)) continue;
     if (name == "--verbose") {
-      if (has_value) return "--verbose takes no value";
-      options.log_requests = true;
+      if (reader.NoValue()) options.log_requests = true;
       continue;
     }
     if (name == "--legacy-delete-reply") {
-      if (has_value) return "--legacy-delete-reply takes no value";
-      options.legacy_delete_reply = true;
+      if (reader.NoValue()) options.legacy_delete_reply = true;
       continue;
     }
-    if (!has_value) {
-      if (i + 1 >= args.size()) return name + " needs a value";
-      value = args[++i];
-    }
-    auto integer = [&](long long min, long long max, long long* out) -> std::string {
-      std::optional<long long> parsed = emu::ParseInteger(value, min, max);
-      if (!parsed) {
-        return name + " must be an integer in [" + std::to_string(min) + ", " +
-               std::to_string(max) + "]";
-      }
-      *out = *parsed;
-      return "";
-    };
-    long long number = 0;
-    std::string error;
+    const std::optional<std::string>& value = reader.Value();
+    if (!value) break;
     if (name == "--host") {
-      options.bind_host = value;
+      options.bind_host = *value;
     } else if (name == "--port") {
-      if (error = integer(0, 65535, &number); error.empty())
-        options.port = static_cast<int>(number);
+      if (auto n = reader.Integer(0, 65535)) options.port = static_cast<int>(*n);
     } else if (name == "--port-file") {
-      flags->port_file = value;
+      flags->port_file = *value;
     } else if (name == "--access-key-id") {
-      options.access_key_id = value;
+      options.access_key_id = *value;
     } else if (name == "--access-key-secret") {
-      options.access_key_secret = value;
+      options.access_key_secret = *value;
     } else if (name == "--userpool-id") {
-      options.userpool_id = value;
+      options.userpool_id = *value;
     } else if (name == "--token-expires-in") {
-      if (error = integer(0, 10LL * 365 * 24 * 3600, &number); error.empty()) {
-        options.token_expires_in_s = static_cast<int>(number);
+      if (auto n = reader.Integer(0, 10LL * 365 * 24 * 3600)) {
+        options.token_expires_in_s = static_cast<int>(*n);
       }
     } else if (name == "--webhooks") {
-      flags->webhooks_file = value;
+      flags->webhooks_file = *value;
     } else if (name == "--webhook") {
-      size_t eq = value.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
-        return "--webhook must be ID=URL";
+      size_t eq = value->find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == value->size()) {
+        reader.Fail("--webhook must be ID=URL");
+      } else {
+        flags->webhooks.emplace_back(value->substr(0, eq), value->substr(eq + 1));
       }
-      flags->webhooks.emplace_back(value.substr(0, eq), value.substr(eq + 1));
     } else if (name == "--tls-cert") {
-      options.tls_cert_file = value;
+      options.tls_cert_file = *value;
     } else if (name == "--tls-key") {
-      options.tls_key_file = value;
+      options.tls_key_file = *value;
     } else if (name == "--latency-ms") {
-      if (error = integer(0, 3600 * 1000, &number); error.empty()) {
-        options.latency = std::chrono::milliseconds(number);
-      }
+      if (auto n = reader.Integer(0, 3600 * 1000)) options.latency = std::chrono::milliseconds(*n);
     } else if (name == "--threads") {
-      if (error = integer(1, 4096, &number); error.empty()) {
-        options.worker_threads = static_cast<int>(number);
-      }
+      if (auto n = reader.Integer(1, 4096)) options.worker_threads = static_cast<int>(*n);
     } else if (name == "--keep-alive-max-requests") {
-      if (error = integer(1, 1000000, &number); error.empty()) {
-        options.keep_alive_max_requests = static_cast<size_t>(number);
+      if (auto n = reader.Integer(1, 1000000)) {
+        options.keep_alive_max_requests = static_cast<size_t>(*n);
       }
     } else if (name == "--max-records") {
-      if (error = integer(0, 100000000, &number); error.empty()) {
-        options.max_recorded_requests = static_cast<size_t>(number);
+      if (auto n = reader.Integer(0, 100000000)) {
+        options.max_recorded_requests = static_cast<size_t>(*n);
       }
     } else if (name == "--max-webhook-logs") {
-      if (error = integer(0, 100000000, &number); error.empty()) {
-        options.max_webhook_logs = static_cast<size_t>(number);
-      }
+      if (auto n = reader.Integer(0, 100000000)) options.max_webhook_logs = static_cast<size_t>(*n);
     } else {
-      return "unknown flag " + name;
+      reader.Fail("unknown flag " + name);
     }
-    if (!error.empty()) return error;
   }
+  if (!reader.error().empty()) return reader.error();
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return "--tls-cert and --tls-key go together";
   }
@@ -204,17 +171,10 @@ int main(int argc, char** argv) {
   emu::BlockTerminationSignals();
   Flags flags;
   std::string error = ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags);
-  if (flags.version) {
-    std::fputs(genauth::VersionLine("genauth-emulator").c_str(), stdout);
-    return 0;
-  }
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!error.empty()) {
-    std::fprintf(stderr, "genauth-emulator: %s\n\n%s", error.c_str(), kUsage);
-    return kExitUsage;
+  if (std::optional<int> exit_code =
+          emu::ExitForFlags("genauth-emulator", genauth::VersionLine("genauth-emulator"), kUsage,
+                            flags.help, flags.version, error)) {
+    return *exit_code;
   }
 
   emu::Emulator emulator(flags.options);

@@ -1,53 +1,17 @@
 // ECMAScript Number::toString (section 6.1.6.1.20) and JSON.stringify's QuoteJSONString, over the
-// shortest round-trip digits that std::to_chars finds.
+// shortest round-trip digits that std::to_chars finds. QuoteJSONString is common/json_string.h's
+// quoting: it writes the same bytes.
 #include "emulator/js_json.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
+
+#include "common/json_string.h"
 
 namespace genauth::emulator {
 namespace {
-
-void AppendQuoted(std::string_view text, std::string* out) {
-  out->push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned char>(c));
-          out->append(escaped);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 double AsDouble(const nlohmann::ordered_json& value) {
   // JavaScript numbers are doubles: integers beyond 2^53 are rounded exactly as JSON.parse would.
@@ -64,7 +28,7 @@ void AppendStringified(const nlohmann::ordered_json& value, std::string* out) {
       for (const auto& [key, member] : value.items()) {
         if (!first) out->push_back(',');
         first = false;
-        AppendQuoted(key, out);
+        common::AppendJsonString(key, out);
         out->push_back(':');
         AppendStringified(member, out);
       }
@@ -81,7 +45,7 @@ void AppendStringified(const nlohmann::ordered_json& value, std::string* out) {
       break;
     }
     case nlohmann::json::value_t::string:
-      AppendQuoted(value.get_ref<const std::string&>(), out);
+      common::AppendJsonString(value.get_ref<const std::string&>(), out);
       break;
     case nlohmann::json::value_t::boolean:
       out->append(value.get<bool>() ? "true" : "false");

@@ -1,13 +1,14 @@
-// Signal handling with sigwait (no async-signal-safety concerns), atomic port files, integers.
+// Signal handling with sigwait (no async-signal-safety concerns), the flag outcome, port files.
 #include "emulator/process_lifecycle.h"
 
 #include <pthread.h>
 #include <signal.h>
 
-#include <charconv>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
+
+#include "common/atomic_file.h"
+#include "common/flag_reader.h"
 
 namespace genauth::emulator {
 namespace {
@@ -36,25 +37,19 @@ int WaitForTerminationSignal() {
   return signal_number;
 }
 
-bool WritePortFile(const std::string& path, int port) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << port << "\n";
-    out.flush();
-    if (!out) return false;
+std::optional<int> ExitForFlags(const char* program, const std::string& version_line,
+                                const char* usage, bool help, bool version,
+                                const std::string& error) {
+  if (common::PrintVersionOrUsage(version, help, version_line, usage)) return 0;
+  if (!error.empty()) {
+    std::fprintf(stderr, "%s: %s\n\n%s", program, error.c_str(), usage);
+    return 64;  // EX_USAGE
   }
-  return std::rename(temporary.c_str(), path.c_str()) == 0;
+  return std::nullopt;
 }
 
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max) {
-  long long value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    return std::nullopt;
-  }
-  return value;
+bool WritePortFile(const std::string& path, int port) {
+  return common::WriteFileAtomically(path, std::to_string(port) + "\n", "the port file").empty();
 }
 
 }  // namespace genauth::emulator

@@ -1,5 +1,5 @@
-// Process plumbing shared by the genauth-emulator and webhook-receiver binaries: termination
-// signals, the port file scripts wait for, and flag value parsing.
+// Process plumbing shared by the genauth-emulator and webhook-receiver binaries (and the benchmark
+// servers): termination signals and the port file scripts wait for.
 #pragma once
 
 #include <optional>
@@ -13,11 +13,15 @@ void BlockTerminationSignals();
 // Waits until SIGTERM or SIGINT arrives; returns the signal number.
 int WaitForTerminationSignal();
 
+// What main does once its flags are parsed: with --version prints `version_line`, with --help
+// `usage` (exit 0); on a bad flag prints "<program>: <error>" and the usage to stderr (exit 64,
+// EX_USAGE). nullopt when the program should go on.
+std::optional<int> ExitForFlags(const char* program, const std::string& version_line,
+                                const char* usage, bool help, bool version,
+                                const std::string& error);
+
 // Writes "<port>\n" to `path` atomically (temporary file, then rename), so a script polling for
 // the file never reads a partial port. False when it cannot be written.
 bool WritePortFile(const std::string& path, int port);
-
-// Parses a whole decimal integer in [min, max]; nullopt otherwise.
-std::optional<long long> ParseInteger(const std::string& text, long long min, long long max);
 
 }  // namespace genauth::emulator

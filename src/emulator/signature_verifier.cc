@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/ascii_case.h"
 #include "emulator/js_json.h"
 #include "emulator/time_formats.h"
 
@@ -20,13 +21,6 @@ namespace genauth::emulator {
 namespace {
 
 constexpr std::string_view kSignedPrefixes[] = {"x-authing-", "x-genauth-"};
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -118,7 +112,7 @@ SignatureRejection Reject(int api_code, std::string message) {
 
 bool IsSignatureAuthorization(std::string_view authorization) {
   const std::string_view trimmed = Trim(authorization);
-  const std::string scheme = Lower(trimmed.substr(0, trimmed.find(' ')));
+  const std::string scheme = common::AsciiLower(trimmed.substr(0, trimmed.find(' ')));
   return scheme == "authing" || scheme == "genauth";
 }
 
@@ -126,7 +120,7 @@ std::string StringToSign(const SignedRequest& request) {
   std::string out = request.method + "\n";
   std::map<std::string, std::string> signed_headers;  // sorted by name
   for (const auto& [name, value] : request.headers) {
-    std::string lower = Lower(name);
+    std::string lower = common::AsciiLower(name);
     if (IsSignedHeader(lower)) signed_headers.emplace(lower, CanonicalHeaderValue(value));
   }
   for (const auto& [name, value] : signed_headers) out += name + ":" + value + "\n";

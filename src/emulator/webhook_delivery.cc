@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 
+#include "common/ascii_case.h"
 #include "emulator/json_fields.h"
 
 namespace genauth::emulator {
@@ -18,16 +19,10 @@ struct ParsedUrl {
   std::string path;              // path and query, at least "/"
 };
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 std::optional<ParsedUrl> ParseUrl(const std::string& url) {
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return std::nullopt;
-  std::string scheme = Lower(url.substr(0, scheme_end));
+  std::string scheme = common::AsciiLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return std::nullopt;
   size_t authority_start = scheme_end + 3;
   size_t path_start = url.find_first_of("/?#", authority_start);
@@ -88,7 +83,7 @@ DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
   httplib::Headers headers;
   if (request.request_headers.is_object()) {
     for (const auto& [name, value] : request.request_headers.items()) {
-      if (IsManagedHeader(Lower(name))) continue;
+      if (IsManagedHeader(common::AsciiLower(name))) continue;
       headers.emplace(name, value.is_string() ? value.get<std::string>() : ToJsonText(value));
     }
   }
@@ -130,7 +125,7 @@ DeliveryResult DeliverWebhook(const DeliveryRequest& request) {
   result.http_status = response->status;
   result.body = response->body;
   for (const auto& [name, value] : response->headers) {
-    std::string lower = Lower(name);
+    std::string lower = common::AsciiLower(name);
     if (result.response_headers.contains(lower)) {
       result.response_headers[lower] =
           result.response_headers[lower].get<std::string>() + ", " + value;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/decimal.h"
 #include "emulator/json_fields.h"
-#include "emulator/process_lifecycle.h"
 
 namespace genauth::emulator {
 namespace {
@@ -170,7 +170,7 @@ std::optional<Paging> PagingFromQuery(const std::multimap<std::string, std::stri
                                       std::string* error) {
   Paging paging;
   if (auto it = query.find("page"); it != query.end()) {
-    std::optional<long long> page = ParseInteger(it->second, 1, kMaxPage);
+    std::optional<long long> page = common::ParseDecimalInteger(it->second, 1, kMaxPage);
     if (!page) {
       Fail(error, kPageError);
       return std::nullopt;
@@ -178,7 +178,7 @@ std::optional<Paging> PagingFromQuery(const std::multimap<std::string, std::stri
     paging.page = static_cast<size_t>(*page);
   }
   if (auto it = query.find("limit"); it != query.end()) {
-    std::optional<long long> limit = ParseInteger(it->second, 1, kMaxPageSize);
+    std::optional<long long> limit = common::ParseDecimalInteger(it->second, 1, kMaxPageSize);
     if (!limit) {
       Fail(error, kLimitError);
       return std::nullopt;

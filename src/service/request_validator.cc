@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "errors/error_details.h"
 #include "genauth/management/v1/field_rules.pb.h"
-#include "upstream/error_details.h"
 
 namespace genauth::service {
 namespace {
@@ -85,7 +85,7 @@ absl::Status ValidateRequest(const Message& request) {
   std::string message = "invalid " + descriptor->name() + ": ";
   for (size_t i = 0; i < problems.size(); ++i) message += (i > 0 ? "; " : "") + problems[i];
   absl::Status status = absl::InvalidArgumentError(message);
-  upstream::SetErrorInfo(status, upstream::reason::kInvalidRequest, {{"fields", fields}});
+  errors::SetErrorInfo(status, errors::reason::kInvalidRequest, {{"fields", fields}});
   return status;
 }
 

@@ -1,9 +1,9 @@
 // JSON transcoding between messages and GenAuth calls (see transcoder.h).
 #include "service/transcoder.h"
 
+#include "errors/error_details.h"
 #include "google/protobuf/util/json_util.h"
 #include "service/json_message.h"
-#include "upstream/error_details.h"
 
 namespace genauth::service {
 namespace {
@@ -101,7 +101,7 @@ absl::Status FillResponse(const nlohmann::json& data, Message* response) {
   }
   absl::Status error = absl::InternalError("GenAuth's reply does not match " +
                                            response->GetDescriptor()->name() + ": " + why);
-  upstream::SetErrorInfo(error, upstream::reason::kUpstreamMalformedReply);
+  errors::SetErrorInfo(error, errors::reason::kUpstreamMalformedReply);
   return error;
 }
 

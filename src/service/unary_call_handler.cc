@@ -5,13 +5,13 @@
 #include <optional>
 #include <utility>
 
+#include "errors/error_details.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "service/grpc_status.h"
 #include "service/request_validator.h"
 #include "service/transcoder.h"
 #include "upstream/call_decision.h"
-#include "upstream/error_details.h"
 
 namespace genauth::service {
 namespace {
@@ -121,7 +121,7 @@ UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& map
         "genauth_sidecar_call_duration_seconds", {{"rpc", mapping.rpc}},
         "Time from receiving a call to answering it, retries and waits included, by RPC",
         observability::LatencySecondsBuckets());
-    route.upstream = client->MetricsFor(mapping.rpc);
+    client->DeclareRpc(mapping.rpc);  // its upstream series listed from the start, too
     route.mapping = mapping;
   }
 }
@@ -210,7 +210,7 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   if (!message->ParseFromZeroCopyStream(&reader)) {
     absl::Status status = absl::InvalidArgumentError("the request is not a valid " +
                                                      method.input_type()->full_name());
-    upstream::SetErrorInfo(status, upstream::reason::kInvalidRequest);
+    errors::SetErrorInfo(status, errors::reason::kInvalidRequest);
     Finish(call, status, report, nullptr);
     return call;
   }
@@ -238,7 +238,6 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   bytes_in_flight_->Add(static_cast<int64_t>(in_flight_charge) -
                         static_cast<int64_t>(call->charge));
   call->charge = in_flight_charge;
-  upstream_call->metrics = route.upstream;
 
   // From here the loop owns the call: `done` finishes it (exactly once) on the loop thread.
   upstream::GenAuthClient::CallHandle handle = client_->Start(
@@ -261,8 +260,8 @@ void UnaryCallHandler::Refuse(CallReactor* call, CallAdmission::Verdict verdict,
           : "the sidecar holds as many request bytes as it may (SIDECAR_MAX_IN_FLIGHT_BYTES=" +
                 std::to_string(bounds.max_bytes) + "; this request is " +
                 std::to_string(request_bytes) + " bytes); retry later");
-  upstream::SetErrorInfo(status, upstream::reason::kOverloaded);
-  upstream::SetRetryInfo(status, kOverloadRetryAfter);
+  errors::SetErrorInfo(status, errors::reason::kOverloaded);
+  errors::SetRetryInfo(status, kOverloadRetryAfter);
   Finish(call, status, upstream::CallReport{}, nullptr);
 }
 
@@ -277,7 +276,7 @@ void UnaryCallHandler::OnUpstreamDone(CallReactor* call, absl::StatusOr<nlohmann
     // A read that returns nothing cannot be answered. (A write without data is still a success:
     // GenAuth said statusCode 200, and an error would invite a repeat that does it twice.)
     absl::Status status = absl::UnavailableError("GenAuth's reply has statusCode 200 but no data");
-    upstream::SetErrorInfo(status, upstream::reason::kUpstreamMalformedReply);
+    errors::SetErrorInfo(status, errors::reason::kUpstreamMalformedReply);
     Finish(call, status, report, nullptr);
     return;
   }
@@ -319,7 +318,7 @@ void UnaryCallHandler::Finish(CallReactor* call, const absl::Status& status,
     if (!report.stopped_by.empty()) fields["stoppedBy"] = report.stopped_by;
     if (!status.ok()) {
       fields["error"] = std::string(status.message());
-      std::string why = upstream::ErrorInfoReason(status);
+      std::string why = errors::ErrorInfoReason(status);
       if (!why.empty()) fields["reason"] = why;
     }
     logger_->Log(level, "rpc", std::move(fields));

@@ -72,7 +72,6 @@ class UnaryCallHandler {
     // genauth_sidecar_calls_total by gRPC code (0-16), created on first use of each code so that
     // /metrics shows only codes that happened. Mutable: a cache, filled through const.
     mutable std::array<std::atomic<observability::Counter*>, 17> calls_by_code{};
-    const upstream::UpstreamRpcMetrics* upstream = nullptr;
     // The method's message types, looked up once: the generated factory takes a lock per lookup.
     const google::protobuf::Message* request_prototype = nullptr;
     const google::protobuf::Message* response_prototype = nullptr;

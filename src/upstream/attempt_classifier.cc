@@ -4,9 +4,9 @@
 #include <cctype>
 #include <utility>
 
+#include "errors/error_details.h"
 #include "retry/retry_after.h"
 #include "upstream/envelope.h"
-#include "upstream/error_details.h"
 
 namespace genauth::upstream {
 
@@ -44,20 +44,20 @@ ClassifiedAttempt ClassifyAttempt(HttpResult& result, common::WallTime wall_now,
     case TransportFailure::kNotSent:
       attempt.outcome.failure = retry::AttemptFailure::kNotSent;
       attempt.status = absl::UnavailableError(result.detail);
-      SetErrorInfo(attempt.status, reason::kUpstreamUnreachable);
+      errors::SetErrorInfo(attempt.status, errors::reason::kUpstreamUnreachable);
       return attempt;
     case TransportFailure::kTimedOut:
       attempt.outcome.failure = retry::AttemptFailure::kSentNoReply;
       attempt.status = absl::DeadlineExceededError(result.detail);
-      SetErrorInfo(attempt.status, reason::kUpstreamTimeout);
+      errors::SetErrorInfo(attempt.status, errors::reason::kUpstreamTimeout);
       return attempt;
     case TransportFailure::kBrokenReply:
     case TransportFailure::kTooLarge:
       attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
       attempt.status = absl::UnavailableError(result.detail);
-      SetErrorInfo(attempt.status, result.failure == TransportFailure::kTooLarge
-                                       ? reason::kUpstreamMalformedReply
-                                       : reason::kUpstreamBrokenReply);
+      errors::SetErrorInfo(attempt.status, result.failure == TransportFailure::kTooLarge
+                                               ? errors::reason::kUpstreamMalformedReply
+                                               : errors::reason::kUpstreamBrokenReply);
       return attempt;
   }
 
@@ -86,11 +86,11 @@ ClassifiedAttempt ClassifyAttempt(HttpResult& result, common::WallTime wall_now,
                                                           std::to_string(envelope->status_code)
                                                     : envelope->message;
     attempt.status = absl::Status(CodeForGenAuthStatus(envelope->status_code), message);
-    SetErrorInfo(attempt.status, reason::kGenAuthError,
-                 {{"statusCode", std::to_string(envelope->status_code)},
-                  {"apiCode", envelope->api_code},
-                  {"requestId", envelope->request_id},
-                  {"httpStatus", std::to_string(response.status)}});
+    errors::SetErrorInfo(attempt.status, errors::reason::kGenAuthError,
+                         {{"statusCode", std::to_string(envelope->status_code)},
+                          {"apiCode", envelope->api_code},
+                          {"requestId", envelope->request_id},
+                          {"httpStatus", std::to_string(response.status)}});
     return attempt;
   }
   if (response.status >= 200 && response.status < 300) {
@@ -98,8 +98,8 @@ ClassifiedAttempt ClassifyAttempt(HttpResult& result, common::WallTime wall_now,
     attempt.outcome.failure = retry::AttemptFailure::kBrokenReply;
     attempt.status = absl::UnavailableError("GenAuth's reply could not be read: " + why +
                                             " (HTTP " + std::to_string(response.status) + ")");
-    SetErrorInfo(attempt.status, reason::kUpstreamMalformedReply,
-                 {{"httpStatus", std::to_string(response.status)}});
+    errors::SetErrorInfo(attempt.status, errors::reason::kUpstreamMalformedReply,
+                         {{"httpStatus", std::to_string(response.status)}});
     return attempt;
   }
   // A gateway's error without an envelope: the HTTP status stands in for statusCode.
@@ -107,8 +107,8 @@ ClassifiedAttempt ClassifyAttempt(HttpResult& result, common::WallTime wall_now,
   attempt.status = absl::Status(
       CodeForGenAuthStatus(response.status),
       "GenAuth answered HTTP " + std::to_string(response.status) + " without a JSON envelope");
-  SetErrorInfo(attempt.status, reason::kGenAuthError,
-               {{"httpStatus", std::to_string(response.status)}});
+  errors::SetErrorInfo(attempt.status, errors::reason::kGenAuthError,
+                       {{"httpStatus", std::to_string(response.status)}});
   return attempt;
 }
 

@@ -1,7 +1,7 @@
 // Pure call decisions (see call_decision.h).
 #include "upstream/call_decision.h"
 
-#include "upstream/error_details.h"
+#include "errors/error_details.h"
 
 namespace genauth::upstream {
 namespace {
@@ -10,8 +10,8 @@ namespace {
 absl::Status Refusal(absl::StatusCode code, const std::string& why, const char* error_reason,
                      common::Duration retry_after) {
   absl::Status status(code, why);
-  SetErrorInfo(status, error_reason);
-  SetRetryInfo(status, retry_after);
+  errors::SetErrorInfo(status, error_reason);
+  errors::SetRetryInfo(status, retry_after);
   return status;
 }
 
@@ -19,8 +19,8 @@ absl::Status Refusal(absl::StatusCode code, const std::string& why, const char* 
 // attempt's own error (what GenAuth said), marked with what refused the retry and why.
 absl::Status RetryRefused(const absl::Status& last_error, const char* refused_by,
                           const std::string& why) {
-  absl::Status status = WithMessageSuffix(last_error, "; not retried: " + why);
-  AddErrorInfoMetadata(status, kRetryRefusedByKey, refused_by);
+  absl::Status status = errors::WithMessageSuffix(last_error, "; not retried: " + why);
+  errors::AddErrorInfoMetadata(status, kRetryRefusedByKey, refused_by);
   return status;
 }
 
@@ -43,10 +43,10 @@ NextStep DecideAfterFailure(const ClassifiedAttempt& attempt, const RetryContext
     // repeat to every call. GenAuth's answer, and when renewing is worth trying again.
     absl::Status status = attempt.status;
     if (context.can_renew_token) {
-      status = WithMessageSuffix(
+      status = errors::WithMessageSuffix(
           status, "; the management token was not renewed: GenAuth refused a fresh one");
     }
-    SetRetryInfo(status, *context.renewal_wait);
+    errors::SetRetryInfo(status, *context.renewal_wait);
     return Answer(std::move(status), context.can_renew_token ? "token_renewal_backoff" : "");
   }
   if (context.can_renew_token && refused_token) {
@@ -68,9 +68,9 @@ NextStep DecideAfterFailure(const ClassifiedAttempt& attempt, const RetryContext
     absl::Status status = attempt.status;
     // GenAuth's own Retry-After when it sent one (the pause may be capped shorter).
     if (attempt.retry_after) {
-      SetRetryInfo(status, *attempt.retry_after);
+      errors::SetRetryInfo(status, *attempt.retry_after);
     } else if (context.pause) {
-      SetRetryInfo(status, wait);
+      errors::SetRetryInfo(status, wait);
     }
     return Answer(std::move(status), "deadline");
   }
@@ -84,7 +84,7 @@ absl::Status BudgetRefusal(const ClassifiedAttempt& attempt,
                            const std::optional<common::Duration>& pause, common::Duration wait) {
   absl::Status status = RetryRefused(attempt.status, "RETRY_BUDGET",
                                      "the retry budget is spent (GenAuth is failing many calls)");
-  if (pause) SetRetryInfo(status, wait);
+  if (pause) errors::SetRetryInfo(status, wait);
   return status;
 }
 
@@ -92,46 +92,46 @@ absl::Status DeadlineRefusal(const absl::Status& last_error) {
   absl::Status status = absl::DeadlineExceededError(
       last_error.ok() ? "the deadline passed before GenAuth was called"
                       : "the deadline passed; last error: " + std::string(last_error.message()));
-  SetErrorInfo(status, reason::kUpstreamTimeout);
+  errors::SetErrorInfo(status, errors::reason::kUpstreamTimeout);
   return status;
 }
 
 absl::Status RateLimitRefusal(common::Duration remaining, const absl::Status& last_error) {
   if (!last_error.ok()) {
     absl::Status status =
-        RetryRefused(last_error, reason::kRateLimited,
+        RetryRefused(last_error, errors::reason::kRateLimited,
                      "GenAuth is rate limiting; calls are paused until its Retry-After has passed");
-    SetRetryInfo(status, remaining);
+    errors::SetRetryInfo(status, remaining);
     return status;
   }
   return Refusal(absl::StatusCode::kResourceExhausted,
                  "GenAuth is rate limiting; calls are paused until its Retry-After has passed",
-                 reason::kRateLimited, remaining);
+                 errors::reason::kRateLimited, remaining);
 }
 
 absl::Status CircuitOpenRefusal(common::Duration retry_after, const absl::Status& last_error) {
   if (!last_error.ok()) {
-    absl::Status status = RetryRefused(last_error, reason::kCircuitOpen,
+    absl::Status status = RetryRefused(last_error, errors::reason::kCircuitOpen,
                                        "GenAuth failed repeatedly and the circuit breaker opened");
-    SetRetryInfo(status, retry_after);
+    errors::SetRetryInfo(status, retry_after);
     return status;
   }
   return Refusal(absl::StatusCode::kUnavailable,
-                 "GenAuth failed repeatedly; the circuit breaker is open", reason::kCircuitOpen,
-                 retry_after);
+                 "GenAuth failed repeatedly; the circuit breaker is open",
+                 errors::reason::kCircuitOpen, retry_after);
 }
 
 absl::Status TokenUnavailableRefusal(const absl::Status& error, common::Duration retry_after) {
   absl::Status status = error;
-  SetErrorInfo(status, reason::kTokenUnavailable);
-  SetRetryInfo(status, retry_after);
+  errors::SetErrorInfo(status, errors::reason::kTokenUnavailable);
+  errors::SetRetryInfo(status, retry_after);
   return status;
 }
 
 absl::Status ShuttingDownRefusal() {
   absl::Status status = absl::UnavailableError("the sidecar is shutting down");
-  SetErrorInfo(status, reason::kShuttingDown);
-  SetRetryInfo(status, kShuttingDownRetryAfter);
+  errors::SetErrorInfo(status, errors::reason::kShuttingDown);
+  errors::SetRetryInfo(status, kShuttingDownRetryAfter);
   return status;
 }
 

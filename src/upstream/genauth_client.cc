@@ -7,9 +7,10 @@
 #include <optional>
 #include <utility>
 
+#include "errors/error_details.h"
 #include "retry/backoff.h"
 #include "upstream/call_decision.h"
-#include "upstream/error_details.h"
+#include "upstream/genauth_headers.h"
 #include "upstream/url.h"
 
 namespace genauth::upstream {
@@ -108,9 +109,7 @@ GenAuthClient::GenAuthClient(GenAuthClientOptions options, HttpTransport* transp
       "The GenAuth circuit breaker: 0 closed, 1 open, 2 half-open (a probe may go)",
       [this]() -> std::optional<double> { return static_cast<double>(breaker_.state()); });
   const std::string& p = options_.header_prefix;
-  fixed_headers_ = {{p + "-sdk-version", options_.sdk_version}, {p + "-lang", options_.lang}};
-  if (!options_.tenant_id.empty())
-    fixed_headers_.emplace_back(p + "-app-tenant-id", options_.tenant_id);
+  fixed_headers_ = FixedGenAuthHeaders(p, options_.sdk_version, options_.lang, options_.tenant_id);
   userpool_header_ = p + "-userpool-id";
 }
 
@@ -150,7 +149,7 @@ observability::Counter* GenAuthClient::AttemptCounter(const UpstreamCall& call,
 GenAuthClient::CallHandle GenAuthClient::Start(UpstreamCall call, common::TimePoint deadline,
                                                Done done) {
   auto pending = std::make_shared<PendingCall>();
-  pending->metrics = call.metrics != nullptr ? call.metrics : MetricsFor(call.rpc);
+  pending->metrics = MetricsFor(call.rpc);
   pending->deadline = deadline;
   pending->done = std::move(done);
   pending->request.method = call.method;
@@ -259,7 +258,7 @@ void GenAuthClient::WaitForToken(const CallHandle& call) {
     call->waiting_for_token = false;
     absl::Status status = absl::DeadlineExceededError(
         "the deadline passed while waiting for a GenAuth management token");
-    SetErrorInfo(status, reason::kUpstreamTimeout);
+    errors::SetErrorInfo(status, errors::reason::kUpstreamTimeout);
     Finish(call, status);
   });
 }

@@ -69,8 +69,8 @@ struct GenAuthClientOptions {
   absl::Status Validate() const;
 };
 
-// The metric series of one RPC's upstream attempts, resolved once (GenAuthClient::MetricsFor) so
-// that an attempt only touches atomics.
+// The metric series of one RPC's upstream attempts, resolved once per call so that its attempts
+// only touch atomics.
 struct UpstreamRpcMetrics {
   observability::Histogram* attempt_duration = nullptr;
   // genauth_upstream_attempts_total by outcome (index: retry::AttemptFailure), created on first use
@@ -87,8 +87,6 @@ struct UpstreamCall {
   std::vector<std::pair<std::string, std::string>> query;
   std::string body;  // JSON, for POST
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
-  // From MetricsFor(rpc); null to have Start look it up (a mutex and a map lookup).
-  const UpstreamRpcMetrics* metrics = nullptr;
 };
 
 class GenAuthClient {
@@ -113,8 +111,9 @@ class GenAuthClient {
   // call finished first). Thread-safe.
   void Cancel(const CallHandle& call);
 
-  // The metric series of `rpc`'s attempts, created on first use; valid for the client's lifetime.
-  const UpstreamRpcMetrics* MetricsFor(const std::string& rpc);
+  // Creates `rpc`'s metric series now, so that /metrics lists them before its first call (a call
+  // of an undeclared rpc creates them then). Thread-safe.
+  void DeclareRpc(const std::string& rpc) { MetricsFor(rpc); }
 
   CircuitState circuit_state() const { return breaker_.state(); }
 
@@ -131,6 +130,10 @@ class GenAuthClient {
   // The breaker's verdict on one attempt's outcome.
   void RecordHealth(const CircuitBreaker::Admission& admission,
                     const retry::AttemptOutcome& outcome, bool cut_by_caller_deadline);
+
+  // The metric series of `rpc`'s attempts, created on first use; valid for the client's lifetime.
+  // A mutex and a map lookup, once per call (Start).
+  const UpstreamRpcMetrics* MetricsFor(const std::string& rpc);
 
   observability::Counter* AttemptCounter(const UpstreamCall& call,
                                          const UpstreamRpcMetrics& metrics,

@@ -118,10 +118,10 @@ class HttpTransport {
   size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   const HttpTransportOptions& options() const { return options_; }
 
-  struct Transfer;  // one exchange's state (http_transport.cc)
+  struct Transfer;  // one exchange's state (http_transfer.h)
 
  private:
-  friend struct CurlCallbacks;  // libcurl's C callbacks (http_transport.cc)
+  friend struct CurlCallbacks;  // libcurl's C callbacks (http_transfer.h)
 
   void OnSocketEvent(int fd, uint32_t events);
   void OnCurlTimer();

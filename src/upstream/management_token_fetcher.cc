@@ -7,6 +7,7 @@
 #include "nlohmann/json.hpp"
 #include "retry/retry_after.h"
 #include "upstream/envelope.h"
+#include "upstream/genauth_headers.h"
 #include "upstream/rate_limit_pause.h"
 
 namespace genauth::upstream {
@@ -91,8 +92,8 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v3/get-management-token";
-  request.headers = {{options_.header_prefix + "-sdk-version", options_.sdk_version},
-                     {options_.header_prefix + "-lang", options_.lang}};
+  request.headers =
+      FixedGenAuthHeaders(options_.header_prefix, options_.sdk_version, options_.lang);
   // Built per fetch (a few a day): the secret may have rotated since the last one.
   request.body = std::make_shared<const std::string>(nlohmann::json{
       {"accessKeyId", credentials_->access_key_id()},

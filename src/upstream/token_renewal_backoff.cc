@@ -1,7 +1,7 @@
 // Token renewal back-off after GenAuth refuses fresh tokens (see token_renewal_backoff.h).
 #include "upstream/token_renewal_backoff.h"
 
-#include <algorithm>
+#include "common/backoff.h"
 
 namespace genauth::upstream {
 
@@ -34,13 +34,10 @@ std::optional<common::Duration> TokenRenewalBackoff::RecordRefused(uint64_t seri
   if (now - obtained_at >= options_.fresh_token_age) return std::nullopt;
   counted_serial_ = serial;
   ++fresh_refusals_;
-  const int doublings = std::clamp(fresh_refusals_ - 1, 0, 20);
-  const common::Duration ceiling = std::min<common::Duration>(
-      options_.base_delay * (int64_t{1} << doublings), options_.max_delay);
-  // Equal jitter (half fixed, half random): sidecars that met the same refusal spread out, and
-  // the wait never shrinks towards zero, which would make the back-off no back-off.
-  const auto wait = std::chrono::duration_cast<common::Duration>(
-      ceiling * (0.5 + 0.5 * std::clamp(unit, 0.0, 1.0)));
+  // Equal jitter: sidecars that met the same refusal spread out, and the wait never shrinks
+  // towards zero, which would make the back-off no back-off.
+  const common::Duration wait = common::EqualJitter(
+      common::ExponentialCeiling(options_.base_delay, options_.max_delay, fresh_refusals_), unit);
   renew_not_before_ = now + wait;
   return wait;
 }

@@ -4,9 +4,7 @@
 // its deadline, slow clients and slow scrapes never delaying a probe, the port never shared.
 #include "admin/admin_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,8 +24,10 @@ namespace {
 using genauth::testing::AwaitClose;
 using genauth::testing::BodyOf;
 using genauth::testing::ConnectLoopback;
+using genauth::testing::ErrnoOfSharedBind;
 using genauth::testing::Exchange;
 using genauth::testing::HeaderOf;
+using genauth::testing::HeadTricklers;
 using genauth::testing::SendUntilRefused;
 using genauth::testing::StatusOf;
 using genauth::testing::UniqueFd;
@@ -203,19 +203,8 @@ TEST_F(AdminServerTest, ATrickledHeadIsCutOffAtTheDeadline) {
 // 40 clients each send part of a head, then a byte every 100 ms (the default 3 s deadline is not
 // reached): every probe meanwhile is answered at once.
 TEST_F(AdminServerTest, FortySlowClientsDoNotDelayProbes) {
-  std::vector<UniqueFd> slow;
-  for (int i = 0; i < 40; ++i) {
-    slow.push_back(ConnectLoopback(server_->port()));
-    ASSERT_TRUE(slow.back().valid());
-    ASSERT_EQ(send(slow.back().get(), "GET /metrics HTTP/1.1\r\n", 23, MSG_NOSIGNAL), 23);
-  }
-  std::atomic<bool> done{false};
-  std::thread trickler([&] {
-    for (int round = 0; round < 30 && !done; ++round) {  // at most 3 s
-      for (const UniqueFd& fd : slow) send(fd.get(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-  });
+  HeadTricklers slow(server_->port(), 40, "GET /metrics HTTP/1.1\r\n", 30);  // at most 3 s
+  ASSERT_TRUE(slow.connected());
   milliseconds slowest{0};
   for (int i = 0; i < 15; ++i) {
     milliseconds took{0};
@@ -223,8 +212,7 @@ TEST_F(AdminServerTest, FortySlowClientsDoNotDelayProbes) {
     slowest = std::max(slowest, took);
     std::this_thread::sleep_for(milliseconds(50));
   }
-  done = true;
-  trickler.join();
+  slow.Stop();
   EXPECT_LT(slowest, milliseconds(300));
   EXPECT_EQ(Dropped("evicted"), 0u);  // 41 connections are within the limit
   EXPECT_EQ(Dropped("head_timeout"), 0u);
@@ -298,18 +286,7 @@ TEST_F(AdminServerTest, ASlowScrapeDelaysNoProbeAndScrapesShareRenders) {
 // Another socket asking for SO_REUSEPORT cannot bind the admin port: with the option on, the
 // kernel would have split the endpoint's connections between the two.
 TEST_F(AdminServerTest, ThePortCannotBeSharedWithSoReuseport) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  const int yes = 1;
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes)), 0);
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)), 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-  EXPECT_NE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(errno, EADDRINUSE);
-  close(fd);
+  EXPECT_EQ(ErrnoOfSharedBind(server_->port()), EADDRINUSE);
   milliseconds took{0};
   EXPECT_EQ(TimedHealthz(&took), 200);
 }

@@ -2,14 +2,10 @@
 // 11): a 256 MB POST to /metrics, methods other than GET/HEAD, 40 clients trickling their request
 // heads, and a second socket binding the admin port with SO_REUSEPORT. The process keeps its peak
 // RSS, keeps answering /healthz at once, and cuts each trickler off at the default 3 s deadline.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -115,20 +111,9 @@ TEST_F(AdminAttackTest, OnlyGetAndHeadAreServed) {
 // /healthz answers at once throughout, and the sidecar closes every trickler at about 3 s.
 TEST_F(AdminAttackTest, FortyTricklersNeverDelayHealthzAndAreCutOffAtTheDeadline) {
   constexpr int kTricklers = 40;
-  std::vector<UniqueFd> slow;
   const auto start = SteadyClock::now();
-  for (int i = 0; i < kTricklers; ++i) {
-    slow.push_back(ConnectLoopback(port_));
-    ASSERT_TRUE(slow.back().valid());
-    ASSERT_EQ(send(slow.back().get(), "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL), 23);
-  }
-  std::atomic<bool> done{false};
-  std::thread trickler([&] {
-    for (int round = 0; round < 45 && !done; ++round) {  // at most 4.5 s
-      for (const UniqueFd& fd : slow) send(fd.get(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-  });
+  HeadTricklers slow(port_, kTricklers, "GET /healthz HTTP/1.1\r\n", 45);  // at most 4.5 s
+  ASSERT_TRUE(slow.connected());
   milliseconds slowest{0};
   int probes = 0;
   while (SteadyClock::now() - start < milliseconds(2500)) {
@@ -144,13 +129,12 @@ TEST_F(AdminAttackTest, FortyTricklersNeverDelayHealthzAndAreCutOffAtTheDeadline
   // Each trickler is closed by the server between its 3 s deadline and a little after.
   int cut_off = 0;
   const auto give_up = start + milliseconds(4000);
-  for (const UniqueFd& fd : slow) {
+  for (const UniqueFd& fd : slow.connections()) {
     const auto left = std::chrono::duration_cast<milliseconds>(give_up - SteadyClock::now());
     if (AwaitClose(fd.get(), std::max(left, milliseconds(0)))) ++cut_off;
   }
   const auto all_closed = SteadyClock::now() - start;
-  done = true;
-  trickler.join();
+  slow.Stop();
   EXPECT_EQ(cut_off, kTricklers);
   EXPECT_GE(all_closed, milliseconds(2900));
   EXPECT_LT(all_closed, milliseconds(4000));
@@ -161,20 +145,7 @@ TEST_F(AdminAttackTest, FortyTricklersNeverDelayHealthzAndAreCutOffAtTheDeadline
 // gRPC and httplib both enable SO_REUSEPORT by default; the admin listener does not, so no other
 // process (of the pod's user) can bind the port and take a share of the probes and scrapes.
 TEST_F(AdminAttackTest, TheAdminPortCannotBeBoundAgainWithSoReuseport) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  const int yes = 1;
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes)), 0);
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)), 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  const int bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  const int error = errno;
-  close(fd);
-  EXPECT_NE(bound, 0);
-  EXPECT_EQ(error, EADDRINUSE);
+  EXPECT_EQ(ErrnoOfSharedBind(port_), EADDRINUSE);
 }
 
 }  // namespace

@@ -19,17 +19,8 @@
 namespace genauth::testing {
 namespace {
 
-using genauth::management::v1::TriggerWebhookRequest;
 using genauth::management::v1::TriggerWebhookResponse;
 using std::chrono::milliseconds;
-
-constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
-
-TriggerWebhookRequest Request() {
-  TriggerWebhookRequest request;
-  request.set_webhook_id(kWebhookId);
-  return request;
-}
 
 class AdminEndpointTest : public ::testing::Test {
  protected:
@@ -70,7 +61,7 @@ TEST_F(AdminEndpointTest, MetricsAfterThreeCallsHaveTheExpectedValues) {
   StartSidecar();
   for (int i = 0; i < 3; ++i) {
     TriggerWebhookResponse response;
-    grpc::Status status = h_.Trigger(Request(), &response);
+    grpc::Status status = h_.Trigger(TriggerRequest(), &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
   const PrometheusText m = Scrape();
@@ -140,7 +131,7 @@ TEST_F(AdminEndpointTest, ReadyzTurns503AtTheStartOfTheDrainWhileACallFinishes) 
   h_.sidecar_options().shutdown_grace = std::chrono::seconds(5);
   StartSidecar();
   TriggerWebhookResponse response;
-  ASSERT_TRUE(h_.Trigger(Request(), &response).ok());  // token cached
+  ASSERT_TRUE(h_.Trigger(TriggerRequest(), &response).ok());  // token cached
   ASSERT_EQ(Status("/readyz"), 200);
 
   emulator::Fault slow;
@@ -149,7 +140,7 @@ TEST_F(AdminEndpointTest, ReadyzTurns503AtTheStartOfTheDrainWhileACallFinishes) 
   h_.emulator().ScriptFaults(kTriggerPath, {slow});
   auto call = std::async(std::launch::async, [this] {
     TriggerWebhookResponse reply;
-    return h_.Trigger(Request(), &reply);
+    return h_.Trigger(TriggerRequest(), &reply);
   });
   for (int i = 0; i < 1000 && h_.emulator().CountRequests(kTriggerPath) < 2; ++i) {
     std::this_thread::sleep_for(milliseconds(5));
@@ -189,7 +180,7 @@ class UnreachableUpstreamTest : public AdminEndpointTest {
 TEST_F(UnreachableUpstreamTest, ReadinessDoesNotDependOnGenAuth) {
   StartSidecar();
   TriggerWebhookResponse response;
-  grpc::Status status = h_.Trigger(Request(), &response);
+  grpc::Status status = h_.Trigger(TriggerRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Status("/readyz"), 200);
   EXPECT_EQ(Status("/healthz"), 200);

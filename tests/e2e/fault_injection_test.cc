@@ -31,7 +31,6 @@ constexpr int64_t kSlack = 10;
 constexpr int64_t kSlack = 1;
 #endif
 
-constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 constexpr char kGetPath[] = "/api/v3/get-webhook";
 constexpr char kTokenPath[] = "/api/v3/get-management-token";
 
@@ -229,9 +228,7 @@ TEST_F(FaultInjectionTest, SlowHeadersEndTheAttemptAtItsTimeoutAndATriggerIsNotR
 
 TEST_F(FaultInjectionTest, SlowHeadersOnAReadAreRetriedWithinTheDeadline) {
   StartWarm();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(2000);
+  const Fault slow = SlowReply(milliseconds(2000));
   h_.emulator().ScriptFaults(kGetPath, {slow});
   Outcome call = CallGet();
   EXPECT_TRUE(call.status.ok()) << call.status.error_message();
@@ -755,9 +752,8 @@ TEST_F(FaultInjectionTest, BeyondTheInFlightBoundCallsAreRefusedAtOnce) {
   o.handler.admission.max_calls = 2;
   o.client.attempt_timeout = std::chrono::seconds(3);
   StartWarm();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(1000);  // long enough for the third call to find both slots taken
+  const Fault slow =
+      SlowReply(milliseconds(1000));  // long enough for the third call to find both slots taken
   h_.emulator().ScriptFaults(kTriggerPath, Times(2, slow));
   // Two calls in flight at GenAuth at once (no worker pool: both wait on the event loop) ...
   auto first = std::async(std::launch::async, [this] { return CallTrigger(); });
@@ -785,9 +781,7 @@ TEST_F(FaultInjectionTest, BeyondTheInFlightByteBoundLargeCallsAreRefusedAtOnce)
   o.handler.admission.max_bytes = 4 * 1024 * 1024;
   o.client.attempt_timeout = std::chrono::seconds(3);
   StartWarm();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(1000);
+  const Fault slow = SlowReply(milliseconds(1000));
   h_.emulator().ScriptFaults(kTriggerPath, {slow});
   auto call_with = [this](size_t blob_bytes) {
     genauth::management::v1::TriggerWebhookRequest request;
@@ -831,9 +825,7 @@ TEST_F(FaultInjectionTest, DrainServesDuringTheDelayThenRefusesAndLetsInFlightCa
   o.shutdown_grace = std::chrono::seconds(5);
   o.client.attempt_timeout = std::chrono::seconds(2);
   StartWarm();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(800);
+  const Fault slow = SlowReply(milliseconds(800));
   h_.emulator().ScriptFaults(kTriggerPath, {slow});
   auto in_flight = std::async(std::launch::async, [this] { return CallTrigger(); });
   for (int i = 0; i < 100 && Triggers() == 0; ++i) std::this_thread::sleep_for(milliseconds(5));

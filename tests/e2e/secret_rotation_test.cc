@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 namespace v1 = genauth::management::v1;
 
 constexpr char kTokenPath[] = "/api/v3/get-management-token";
-constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 constexpr char kNewSecret[] = "ROTATED-secret-never-logged-77e1";
 
 // A directory shaped like a kubelet-managed Secret volume.
@@ -61,12 +60,6 @@ class SecretVolume {
   std::string previous_;
 };
 
-v1::TriggerWebhookRequest Request() {
-  v1::TriggerWebhookRequest request;
-  request.set_webhook_id(kWebhookId);
-  return request;
-}
-
 std::string SecretSent(const emulator::RecordedRequest& token_request) {
   auto body = nlohmann::json::parse(token_request.body, nullptr, false);
   return body.is_object() ? body.value("accessKeySecret", "") : "";
@@ -81,7 +74,7 @@ class SecretRotationTest : public ::testing::Test {
 
   grpc::Status Trigger() {
     v1::TriggerWebhookResponse response;
-    return h_.Trigger(Request(), &response);
+    return h_.Trigger(TriggerRequest(), &response);
   }
 
   uint64_t Counter(const std::string& name, const observability::Labels& labels = {}) {

@@ -19,7 +19,6 @@ using genauth::management::v1::TriggerWebhookRequest;
 using genauth::management::v1::TriggerWebhookResponse;
 using std::chrono::milliseconds;
 
-constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
 constexpr char kTokenPath[] = "/api/v3/get-management-token";
 
 TriggerWebhookRequest Request(const std::string& webhook_id = kWebhookId) {
@@ -359,9 +358,7 @@ TEST(TriggerWebhookTest, TimeoutAfterSendIsNotRetried) {
   SidecarHarness h;
   h.sidecar_options().client.attempt_timeout = milliseconds(200);
   h.Start();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(1000);
+  const Fault slow = SlowReply(milliseconds(1000));
   h.emulator().ScriptFaults(kTriggerPath, {slow});
   TriggerWebhookResponse response;
   grpc::Status status = h.Trigger(Request(), &response, milliseconds(3000));

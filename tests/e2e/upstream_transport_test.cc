@@ -6,11 +6,11 @@
 #include <future>
 #include <thread>
 
+#include "errors/error_details.h"
 #include "support/connect_proxy.h"
 #include "support/https_emulator_test.h"
 #include "support/raw_http_server.h"
 #include "support/sidecar_harness.h"
-#include "upstream/error_details.h"
 
 namespace genauth::testing {
 namespace {
@@ -18,14 +18,6 @@ namespace {
 using genauth::management::v1::TriggerWebhookRequest;
 using genauth::management::v1::TriggerWebhookResponse;
 using std::chrono::milliseconds;
-
-constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";
-
-TriggerWebhookRequest Request() {
-  TriggerWebhookRequest request;
-  request.set_webhook_id(kWebhookId);
-  return request;
-}
 
 std::string Reason(const grpc::Status& status) {
   std::string reason;
@@ -48,7 +40,7 @@ class RawUpstreamTest : public ::testing::Test {
   }
   grpc::Status Trigger() {
     TriggerWebhookResponse response;
-    return h_.Trigger(Request(), &response, milliseconds(5000));
+    return h_.Trigger(TriggerRequest(), &response, milliseconds(5000));
   }
 
   RawHttpServer raw_;
@@ -105,7 +97,7 @@ TEST(UpstreamTransportTest, ACallerWhoCancelsAbortsTheAttemptInFlight) {
   h.Start();
   {
     TriggerWebhookResponse warm;
-    ASSERT_TRUE(h.Trigger(Request(), &warm).ok());  // the token is cached
+    ASSERT_TRUE(h.Trigger(TriggerRequest(), &warm).ok());  // the token is cached
   }
   emulator::Fault slow;
   slow.pass_through = true;
@@ -113,7 +105,7 @@ TEST(UpstreamTransportTest, ACallerWhoCancelsAbortsTheAttemptInFlight) {
   h.emulator().ScriptFaults(kTriggerPath, {slow});
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  TriggerWebhookRequest request = Request();
+  TriggerWebhookRequest request = TriggerRequest();
   TriggerWebhookResponse response;
   auto call = std::async(std::launch::async, [&] {
     const auto start = std::chrono::steady_clock::now();
@@ -159,7 +151,7 @@ TEST(UpstreamTransportTest, AnIpv6LiteralHostWorks) {
   ASSERT_NE(h.emulator().base_url().find("[::1]"), std::string::npos) << h.emulator().base_url();
   h.Start();
   TriggerWebhookResponse response;
-  grpc::Status status = h.Trigger(Request(), &response);
+  grpc::Status status = h.Trigger(TriggerRequest(), &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(h.receiver().deliveries().size(), 1u);
 }
@@ -179,7 +171,7 @@ TEST_F(ProxyTest, CallsGoThroughTheProxyWhoseCredentialsStayOutOfTheLogs) {
       "http://egress:proxy-PASSWORD-never-logged@127.0.0.1:" + std::to_string(proxy.port());
   h.Start();
   TriggerWebhookResponse response;
-  grpc::Status status = h.Trigger(Request(), &response);
+  grpc::Status status = h.Trigger(TriggerRequest(), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(h.receiver().deliveries().size(), 1u);
   const std::string target = "127.0.0.1:" + std::to_string(h.emulator().port());
@@ -202,7 +194,7 @@ TEST_F(ProxyTest, AProxyThatRefusesIsNotSentAndSaysSo) {
   o.token_cache.retry_base_delay = std::chrono::seconds(5);  // one token fetch, then fail fast
   h.Start();
   TriggerWebhookResponse response;
-  grpc::Status status = h.Trigger(Request(), &response);
+  grpc::Status status = h.Trigger(TriggerRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(h.emulator().Requests().size(), 0u);  // nothing reached GenAuth
   EXPECT_EQ(h.Logs().find("wrong"), std::string::npos);
@@ -217,7 +209,7 @@ TEST_F(ProxyTest, NoProxyHostsAreReachedDirectly) {
   o.transport.no_proxy = "127.0.0.1";
   h.Start();
   TriggerWebhookResponse response;
-  ASSERT_TRUE(h.Trigger(Request(), &response).ok());
+  ASSERT_TRUE(h.Trigger(TriggerRequest(), &response).ok());
   EXPECT_EQ(proxy.tunnels(), 0);
 }
 

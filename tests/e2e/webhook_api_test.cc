@@ -300,9 +300,7 @@ TEST(WebhookApiTimeoutTest, ReadsAreRetriedAfterATimeout) {
   SidecarHarness h;
   h.sidecar_options().client.attempt_timeout = milliseconds(200);
   h.Start();
-  Fault slow;
-  slow.pass_through = true;
-  slow.delay = milliseconds(1000);
+  const Fault slow = SlowReply(milliseconds(1000));
   h.emulator().ScriptFaults("/api/v3/get-webhook", {slow});
   v1::GetWebhookRequest get;
   get.set_webhook_id(kWebhookId);

@@ -772,7 +772,7 @@ TEST_F(TlsTest, ServesHttpsAndDeliversToHttpsReceivers) {
   ASSERT_TRUE(token_reply) << httplib::to_string(token_reply.error());
   std::string token = Body(token_reply)["data"]["access_token"];
 
-  TestReceiver receiver(std::make_unique<httplib::SSLServer>(Cert().c_str(), Key().c_str()));
+  TestReceiver receiver(Cert(), Key());
   std::string id = emulator.AddWebhook({{"url", receiver.Url("https", "/tls")}})["webhookId"];
   httplib::Result triggered = client.Post(
       kTriggerPath, {{"Authorization", "Bearer " + token}, {"x-authing-userpool-id", kUserpool}},

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "errors/error_details.h"
 #include "fuzz_check.h"
 #include "nlohmann/json.hpp"
 #include "upstream/envelope.h"
-#include "upstream/error_details.h"
 
 namespace {
 
@@ -79,13 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The error a failed call carries: the ErrorInfo detail must survive whatever the reply held.
   if (envelope->status_code != 200) {
     absl::Status status(CodeForGenAuthStatus(envelope->status_code), envelope->message);
-    genauth::upstream::SetErrorInfo(status, genauth::upstream::reason::kGenAuthError,
-                                    {{"statusCode", std::to_string(envelope->status_code)},
-                                     {"apiCode", envelope->api_code},
-                                     {"requestId", envelope->request_id},
-                                     {"httpStatus", std::to_string(http_status)}});
-    FUZZ_CHECK(genauth::upstream::ErrorInfoReason(status) ==
-               genauth::upstream::reason::kGenAuthError);
+    genauth::errors::SetErrorInfo(status, genauth::errors::reason::kGenAuthError,
+                                  {{"statusCode", std::to_string(envelope->status_code)},
+                                   {"apiCode", envelope->api_code},
+                                   {"requestId", envelope->request_id},
+                                   {"httpStatus", std::to_string(http_status)}});
+    FUZZ_CHECK(genauth::errors::ErrorInfoReason(status) == genauth::errors::reason::kGenAuthError);
   }
   return 0;
 }

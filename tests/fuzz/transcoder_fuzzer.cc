@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "errors/error_details.h"
 #include "fuzz_check.h"
 #include "genauth/management/v1/webhook.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -22,7 +23,6 @@
 #include "service/rest_mapping.h"
 #include "service/transcoder.h"
 #include "upstream/envelope.h"
-#include "upstream/error_details.h"
 
 namespace {
 
@@ -43,8 +43,7 @@ void CheckRequest(const MethodDescriptor& method, const Message& request) {
   absl::Status valid = genauth::service::ValidateRequest(request);
   if (!valid.ok()) {
     FUZZ_CHECK(valid.code() == absl::StatusCode::kInvalidArgument);
-    FUZZ_CHECK(genauth::upstream::ErrorInfoReason(valid) ==
-               genauth::upstream::reason::kInvalidRequest);
+    FUZZ_CHECK(genauth::errors::ErrorInfoReason(valid) == genauth::errors::reason::kInvalidRequest);
     return;  // never sent upstream
   }
   absl::StatusOr<genauth::service::RestMapping> mapping =
@@ -100,8 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::Status filled = genauth::service::FillResponse(reply->data, response.get());
     if (!filled.ok()) {
       FUZZ_CHECK(filled.code() == absl::StatusCode::kInternal);
-      FUZZ_CHECK(genauth::upstream::ErrorInfoReason(filled) ==
-                 genauth::upstream::reason::kUpstreamMalformedReply);
+      FUZZ_CHECK(genauth::errors::ErrorInfoReason(filled) ==
+                 genauth::errors::reason::kUpstreamMalformedReply);
     }
   }
   return 0;

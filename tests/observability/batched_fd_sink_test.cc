@@ -61,6 +61,15 @@ class Pipe {
   std::string partial_;
 };
 
+// Options writing to `pipe` whose timed flush never comes within a test: only a flush, a wait or
+// destruction writes.
+BatchedFdSinkOptions WithoutTimedFlush(const Pipe& pipe) {
+  BatchedFdSinkOptions options;
+  options.fd = pipe.write_fd();
+  options.flush_interval = milliseconds(60 * 1000);
+  return options;
+}
+
 std::shared_ptr<spdlog::logger> LoggerOn(const std::shared_ptr<BatchedFdSink>& sink) {
   auto logger = std::make_shared<spdlog::logger>("test", sink);
   logger->set_pattern("%v");
@@ -83,9 +92,7 @@ TEST(BatchedFdSinkTest, WritesWholeLinesInOrderWithinTheFlushInterval) {
 
 TEST(BatchedFdSinkTest, AFlushWritesAtOnceWithoutWaitingForTheInterval) {
   Pipe pipe;
-  BatchedFdSinkOptions options;
-  options.fd = pipe.write_fd();
-  options.flush_interval = milliseconds(60 * 1000);  // never, within this test
+  const BatchedFdSinkOptions options = WithoutTimedFlush(pipe);
   auto sink = std::make_shared<BatchedFdSink>(options);
   auto logger = LoggerOn(sink);
   logger->flush_on(spdlog::level::err);
@@ -96,9 +103,7 @@ TEST(BatchedFdSinkTest, AFlushWritesAtOnceWithoutWaitingForTheInterval) {
 
 TEST(BatchedFdSinkTest, WaitUntilWrittenReturnsOnceTheLinesAreOut) {
   Pipe pipe;
-  BatchedFdSinkOptions options;
-  options.fd = pipe.write_fd();
-  options.flush_interval = milliseconds(60 * 1000);
+  const BatchedFdSinkOptions options = WithoutTimedFlush(pipe);
   auto sink = std::make_shared<BatchedFdSink>(options);
   auto logger = LoggerOn(sink);
   logger->info("before exit");
@@ -109,9 +114,7 @@ TEST(BatchedFdSinkTest, WaitUntilWrittenReturnsOnceTheLinesAreOut) {
 
 TEST(BatchedFdSinkTest, DestructionWritesWhatIsBuffered) {
   Pipe pipe;
-  BatchedFdSinkOptions options;
-  options.fd = pipe.write_fd();
-  options.flush_interval = milliseconds(60 * 1000);
+  const BatchedFdSinkOptions options = WithoutTimedFlush(pipe);
   {
     auto sink = std::make_shared<BatchedFdSink>(options);
     auto logger = LoggerOn(sink);

@@ -7,9 +7,9 @@
 #include <map>
 #include <string>
 
+#include "errors/error_details.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "upstream/error_details.h"
 
 namespace genauth::service {
 namespace {
@@ -74,8 +74,8 @@ TEST(GrpcCodeNameTest, OutOfRangeCodeIsUnknown) {
 
 TEST(ToGrpcStatusTest, TypeUrlPayloadsBecomeStatusDetails) {
   absl::Status status = absl::UnavailableError("GenAuth is down");
-  upstream::SetErrorInfo(status, upstream::reason::kGenAuthError, {{"statusCode", "503"}});
-  upstream::SetRetryInfo(status, std::chrono::seconds(3));
+  errors::SetErrorInfo(status, errors::reason::kGenAuthError, {{"statusCode", "503"}});
+  errors::SetRetryInfo(status, std::chrono::seconds(3));
   status.SetPayload("example.com/not-a-type-url", absl::Cord("dropped"));
 
   grpc::Status out = ToGrpcStatus(status);

@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
+#include "errors/error_details.h"
 #include "genauth/management/v1/field_rules.pb.h"
 #include "genauth/management/v1/webhook.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "service/dynamic_proto.h"
-#include "upstream/error_details.h"
 
 namespace genauth::service {
 namespace {
@@ -41,7 +41,7 @@ TEST(ValidateRequestTest, TriggerWebhookNeedsAWebhookId) {
   absl::Status status = ValidateRequest(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "invalid TriggerWebhookRequest: webhook_id is required");
-  EXPECT_EQ(upstream::ErrorInfoReason(status), "INVALID_REQUEST");
+  EXPECT_EQ(errors::ErrorInfoReason(status), "INVALID_REQUEST");
   EXPECT_EQ(ErrorInfoFields(status), "webhook_id");
 }
 
@@ -137,7 +137,7 @@ class RulesTest : public testing::Test {
   std::string OnlyProblem(const std::string& field) {
     absl::Status status = ValidateRequest(*request_);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(upstream::ErrorInfoReason(status), "INVALID_REQUEST");
+    EXPECT_EQ(errors::ErrorInfoReason(status), "INVALID_REQUEST");
     EXPECT_EQ(ErrorInfoFields(status), field);
     const std::string prefix = "invalid RulesRequest: ";
     std::string message(status.message());

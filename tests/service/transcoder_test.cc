@@ -8,12 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "errors/error_details.h"
 #include "genauth/management/v1/webhook.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "nlohmann/json.hpp"
 #include "service/dynamic_proto.h"
 #include "service/rest_mapping.h"
-#include "upstream/error_details.h"
 #include "upstream/url.h"
 
 namespace genauth::service {
@@ -257,7 +257,7 @@ void ExpectMalformed(const absl::Status& status, const std::string& message_name
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(status.message()),
               StartsWith("GenAuth's reply does not match " + message_name + ": "));
-  EXPECT_EQ(upstream::ErrorInfoReason(status), "UPSTREAM_MALFORMED_REPLY");
+  EXPECT_EQ(errors::ErrorInfoReason(status), "UPSTREAM_MALFORMED_REPLY");
 }
 
 TEST(FillResponseTest, DataThatIsNotAnObjectIsInternal) {

@@ -145,4 +145,40 @@ long ProcStatusKib(pid_t pid, std::string_view field) {
   return -1;
 }
 
+int ErrnoOfSharedBind(int port) {
+  const UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int yes = 1;
+  if (!fd.valid() || setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes)) != 0 ||
+      setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)) != 0) {
+    return -1;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  return bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 ? 0 : errno;
+}
+
+HeadTricklers::HeadTricklers(int port, int count, std::string_view head_start, int max_rounds,
+                             std::chrono::milliseconds interval) {
+  for (int i = 0; i < count && connected_; ++i) {
+    connections_.push_back(ConnectLoopback(port));
+    connected_ = connections_.back().valid() &&
+                 send(connections_.back().get(), head_start.data(), head_start.size(),
+                      MSG_NOSIGNAL) == static_cast<ssize_t>(head_start.size());
+  }
+  if (!connected_) return;
+  trickler_ = std::thread([this, max_rounds, interval] {
+    for (int round = 0; round < max_rounds && !stop_; ++round) {
+      for (const UniqueFd& fd : connections_) send(fd.get(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(interval);
+    }
+  });
+}
+
+void HeadTricklers::Stop() {
+  stop_ = true;
+  if (trickler_.joinable()) trickler_.join();
+}
+
 }  // namespace genauth::testing

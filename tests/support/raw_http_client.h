@@ -5,10 +5,13 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "support/loopback_socket.h"
 
@@ -41,5 +44,34 @@ std::string BodyOf(std::string_view response);
 
 // A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"), -1 when it cannot be read.
 long ProcStatusKib(pid_t pid, std::string_view field);
+
+// Binds a new socket to 127.0.0.1:`port` with SO_REUSEPORT and SO_REUSEADDR, as a second server
+// wanting a share of the port would: 0 when the bind succeeds, otherwise its errno (EADDRINUSE for
+// a listener that does not share); -1 when the socket could not be set up at all.
+int ErrnoOfSharedBind(int port);
+
+// Slow-header clients (a slowloris): `count` connections to 127.0.0.1:`port` that each send
+// `head_start`, a partial request head, and then one more byte every `interval` from a thread of
+// their own — at most `max_rounds` times, so the trickling is bounded even if Stop never comes.
+class HeadTricklers {
+ public:
+  HeadTricklers(int port, int count, std::string_view head_start, int max_rounds,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+  ~HeadTricklers() { Stop(); }
+  HeadTricklers(const HeadTricklers&) = delete;
+  HeadTricklers& operator=(const HeadTricklers&) = delete;
+
+  // Whether every connection was accepted and took the head's start.
+  bool connected() const { return connected_; }
+  const std::vector<UniqueFd>& connections() const { return connections_; }
+  // Stops trickling (the connections stay open until destruction).
+  void Stop();
+
+ private:
+  std::vector<UniqueFd> connections_;
+  bool connected_ = true;
+  std::atomic<bool> stop_{false};
+  std::thread trickler_;
+};
 
 }  // namespace genauth::testing

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/http_reason.h"
 #include "support/http_request_head.h"
 
 namespace genauth::testing {
@@ -28,39 +29,6 @@ constexpr int kMaxPollMillis = 250;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kReadsPerRound = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 408:
-      return "Request Timeout";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Status";
-  }
-}
 
 }  // namespace
 
@@ -307,7 +275,8 @@ std::string PatternBytes(size_t count) {
 }
 
 ReplyScript FixedReply(int status, std::string_view body, const std::vector<std::string>& headers) {
-  std::string reply = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
+  std::string reply = "HTTP/1.1 " + std::to_string(status) + " " +
+                      std::string(common::HttpReasonPhrase(status)) +
                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   for (const std::string& header : headers) reply += header + "\r\n";
   reply.append("Connection: close\r\n\r\n").append(body);

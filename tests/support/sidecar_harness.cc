@@ -141,4 +141,17 @@ bool HasRetryInfo(const grpc::Status& status, int64_t* delay_ms) {
   return false;
 }
 
+genauth::management::v1::TriggerWebhookRequest TriggerRequest() {
+  genauth::management::v1::TriggerWebhookRequest request;
+  request.set_webhook_id(kWebhookId);
+  return request;
+}
+
+emulator::Fault SlowReply(std::chrono::milliseconds delay) {
+  emulator::Fault fault;
+  fault.pass_through = true;
+  fault.delay = delay;
+  return fault;
+}
+
 }  // namespace genauth::testing

@@ -15,6 +15,7 @@
 namespace genauth::testing {
 
 inline constexpr char kWebhookId[] = "wh-test-1";
+inline constexpr char kTriggerPath[] = "/api/v3/trigger-webhook";  // GenAuth's, on the emulator
 inline constexpr char kKeyId[] = "harness-key-id";
 inline constexpr char kKeySecret[] = "harness-SECRET-do-not-log-3f9c";
 
@@ -63,6 +64,12 @@ class SidecarHarness {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<genauth::management::v1::WebhookService::Stub> stub_;
 };
+
+// A TriggerWebhook request for kWebhookId, without a body.
+genauth::management::v1::TriggerWebhookRequest TriggerRequest();
+
+// An emulator fault that lets the request through but answers only after `delay`.
+emulator::Fault SlowReply(std::chrono::milliseconds delay);
 
 // Metadata of the google.rpc.ErrorInfo detail in `status` (empty when none); `reason` if asked.
 std::map<std::string, std::string> ErrorInfoMetadata(const grpc::Status& status,

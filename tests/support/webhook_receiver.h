@@ -1,40 +1,25 @@
-// A webhook endpoint for tests: an HTTP server on 127.0.0.1, port 0, that records every delivery
-// and answers {"received": true, "echo": <body>}.
+// A webhook endpoint for tests: the emulator's WebhookReceiver on 127.0.0.1, any free port, keeping
+// every delivery and answering {"received": true, "echo": <body>}.
 #pragma once
 
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
+#include "emulator/webhook_receiver.h"
 
 namespace genauth::testing {
 
-struct Delivery {
-  std::string path;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-};
+using Delivery = emulator::ReceivedWebhook;
 
 class WebhookReceiver {
  public:
-  WebhookReceiver();
-  ~WebhookReceiver();
+  WebhookReceiver();  // serving once constructed (fails the test when it cannot)
   // The URL to register as a webhook's url.
-  std::string url() const;
-  std::vector<Delivery> deliveries() const;
+  std::string url() const { return receiver_.Url("/hooks/genauth"); }
+  std::vector<Delivery> deliveries() const { return receiver_.received(); }
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  mutable std::mutex mu_;
-  std::vector<Delivery> deliveries_;
+  emulator::WebhookReceiver receiver_;
 };
 
 }  // namespace genauth::testing

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "upstream/error_details.h"
+#include "errors/error_details.h"
 
 namespace genauth::upstream {
 namespace {
@@ -119,39 +119,39 @@ TEST(CallDecisionTest, AWaitThatWouldPassTheDeadlineEndsTheCallWithGenAuthsRetry
   NextStep step = DecideAfterFailure(Failed(AttemptFailure::kStatus, 503, seconds(5)), context);
   EXPECT_EQ(step.kind, NextStep::Kind::kAnswer);
   EXPECT_EQ(step.stopped_by, "deadline");
-  EXPECT_EQ(RetryInfoDelay(step.status), seconds(5));
+  EXPECT_EQ(errors::RetryInfoDelay(step.status), seconds(5));
 
   // A 429 whose pause (capped) passes the deadline: GenAuth's own Retry-After is the hint.
   context.pause = seconds(60);
   step = DecideAfterFailure(Failed(AttemptFailure::kStatus, 429, seconds(90)), context);
   EXPECT_EQ(step.stopped_by, "deadline");
-  EXPECT_EQ(RetryInfoDelay(step.status), seconds(90));
+  EXPECT_EQ(errors::RetryInfoDelay(step.status), seconds(90));
   // Without a Retry-After, the pause is.
   step = DecideAfterFailure(Failed(AttemptFailure::kStatus, 429), context);
-  EXPECT_EQ(RetryInfoDelay(step.status), seconds(60));
+  EXPECT_EQ(errors::RetryInfoDelay(step.status), seconds(60));
   // A backoff past the deadline: no hint at all.
   context.pause.reset();
   context.backoff = seconds(2);
   step = DecideAfterFailure(Failed(AttemptFailure::kNotSent), context);
   EXPECT_EQ(step.stopped_by, "deadline");
-  EXPECT_FALSE(RetryInfoDelay(step.status).has_value());
+  EXPECT_FALSE(errors::RetryInfoDelay(step.status).has_value());
 }
 
 TEST(CallDecisionTest, RefusalsBeforeAnyAttemptSayGenAuthWasNotCalledAndCarryRetryInfo) {
   absl::Status rate = RateLimitRefusal(milliseconds(1500), absl::OkStatus());
   EXPECT_EQ(rate.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(ErrorInfoReason(rate), reason::kRateLimited);
-  EXPECT_EQ(RetryInfoDelay(rate), milliseconds(1500));
+  EXPECT_EQ(errors::ErrorInfoReason(rate), errors::reason::kRateLimited);
+  EXPECT_EQ(errors::RetryInfoDelay(rate), milliseconds(1500));
 
   absl::Status open = CircuitOpenRefusal(seconds(4), absl::OkStatus());
   EXPECT_EQ(open.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(ErrorInfoReason(open), reason::kCircuitOpen);
-  EXPECT_EQ(RetryInfoDelay(open), seconds(4));
+  EXPECT_EQ(errors::ErrorInfoReason(open), errors::reason::kCircuitOpen);
+  EXPECT_EQ(errors::RetryInfoDelay(open), seconds(4));
   EXPECT_EQ(open.message().find("last error"), std::string::npos);
 
   absl::Status late = DeadlineRefusal(absl::UnavailableError("GenAuth answered HTTP 503"));
   EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(ErrorInfoReason(late), reason::kUpstreamTimeout);
+  EXPECT_EQ(errors::ErrorInfoReason(late), errors::reason::kUpstreamTimeout);
 
   EXPECT_EQ(CancelledByCaller(0).code(), absl::StatusCode::kCancelled);
   EXPECT_NE(CancelledByCaller(1).message().find("aborted"), std::string::npos);
@@ -160,8 +160,8 @@ TEST(CallDecisionTest, RefusalsBeforeAnyAttemptSayGenAuthWasNotCalledAndCarryRet
 // GenAuth's 503 as the attempt classifier reports it.
 absl::Status GenAuth503() {
   absl::Status status = absl::UnavailableError("service unavailable");
-  SetErrorInfo(status, reason::kGenAuthError,
-               {{"statusCode", "503"}, {"httpStatus", "503"}, {"requestId", "req-42"}});
+  errors::SetErrorInfo(status, errors::reason::kGenAuthError,
+                       {{"statusCode", "503"}, {"httpStatus", "503"}, {"requestId", "req-42"}});
   return status;
 }
 
@@ -183,15 +183,15 @@ TEST(CallDecisionTest, ARetryRefusedAfterAttemptsCarriesTheLastAttemptsGenAuthDe
   };
   for (const Case& c : cases) {
     EXPECT_EQ(c.status.code(), absl::StatusCode::kUnavailable) << c.refused_by;
-    EXPECT_EQ(ErrorInfoReason(c.status), reason::kGenAuthError) << c.refused_by;
-    std::map<std::string, std::string> metadata = ErrorInfoMetadata(c.status);
+    EXPECT_EQ(errors::ErrorInfoReason(c.status), errors::reason::kGenAuthError) << c.refused_by;
+    std::map<std::string, std::string> metadata = errors::ErrorInfoMetadata(c.status);
     EXPECT_EQ(metadata["statusCode"], "503") << c.refused_by;
     EXPECT_EQ(metadata["httpStatus"], "503") << c.refused_by;
     EXPECT_EQ(metadata["requestId"], "req-42") << c.refused_by;
     EXPECT_EQ(metadata[kRetryRefusedByKey], c.refused_by);
     EXPECT_EQ(c.status.message().rfind("service unavailable; not retried: ", 0), 0u)
         << c.status.message();
-    EXPECT_EQ(RetryInfoDelay(c.status), c.retry_info) << c.refused_by;
+    EXPECT_EQ(errors::RetryInfoDelay(c.status), c.retry_info) << c.refused_by;
   }
 }
 
@@ -200,14 +200,14 @@ TEST(CallDecisionTest, TokenUnavailableAndShuttingDownCarryRetryInfo) {
       absl::UnavailableError("could not obtain a GenAuth management token: refused"),
       milliseconds(750));
   EXPECT_EQ(token.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(ErrorInfoReason(token), reason::kTokenUnavailable);
-  EXPECT_EQ(RetryInfoDelay(token), milliseconds(750));
+  EXPECT_EQ(errors::ErrorInfoReason(token), errors::reason::kTokenUnavailable);
+  EXPECT_EQ(errors::RetryInfoDelay(token), milliseconds(750));
   EXPECT_NE(token.message().find("refused"), std::string::npos);
 
   absl::Status draining = ShuttingDownRefusal();
   EXPECT_EQ(draining.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(ErrorInfoReason(draining), reason::kShuttingDown);
-  EXPECT_EQ(RetryInfoDelay(draining), kShuttingDownRetryAfter);
+  EXPECT_EQ(errors::ErrorInfoReason(draining), errors::reason::kShuttingDown);
+  EXPECT_EQ(errors::RetryInfoDelay(draining), kShuttingDownRetryAfter);
 }
 
 // A 401 while token renewals back off: answered with GenAuth's own error and the time left,
@@ -234,8 +234,8 @@ TEST(CallDecisionTest, A401WhileRenewalsBackOffIsAnsweredWithTheWaitInsteadOfRen
   for (const Case& c : cases) {
     ClassifiedAttempt attempt = Failed(AttemptFailure::kStatus, c.status);
     attempt.status = absl::UnauthenticatedError("token invalid");
-    SetErrorInfo(attempt.status, reason::kGenAuthError,
-                 {{"statusCode", std::to_string(c.status)}, {"requestId", "req-9"}});
+    errors::SetErrorInfo(attempt.status, errors::reason::kGenAuthError,
+                         {{"statusCode", std::to_string(c.status)}, {"requestId", "req-9"}});
     RetryContext context = Context(Idempotency::kSideEffects);
     context.can_renew_token = c.can_renew;
     context.renewal_wait = c.renewal_wait;
@@ -245,9 +245,10 @@ TEST(CallDecisionTest, A401WhileRenewalsBackOffIsAnsweredWithTheWaitInsteadOfRen
     EXPECT_EQ(step.kind, c.kind) << name;
     if (step.kind != NextStep::Kind::kAnswer) continue;
     EXPECT_EQ(step.stopped_by, c.stopped_by) << name;
-    EXPECT_EQ(RetryInfoDelay(step.status), c.retry_info) << name;
+    EXPECT_EQ(errors::RetryInfoDelay(step.status), c.retry_info) << name;
     EXPECT_EQ(step.status.code(), absl::StatusCode::kUnauthenticated) << name;
-    EXPECT_EQ(ErrorInfoMetadata(step.status)["requestId"], "req-9") << name;  // GenAuth's, kept
+    EXPECT_EQ(errors::ErrorInfoMetadata(step.status)["requestId"], "req-9")
+        << name;  // GenAuth's, kept
   }
 }
 

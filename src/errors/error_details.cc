@@ -1,10 +1,10 @@
 // Error detail payloads (see error_details.h).
-#include "upstream/error_details.h"
+#include "errors/error_details.h"
 
 #include "google/protobuf/duration.pb.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace genauth::upstream {
+namespace genauth::errors {
 namespace {
 
 constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -87,4 +87,4 @@ absl::Status WithMessageSuffix(const absl::Status& status, const std::string& su
   return WithMessage(status, std::string(status.message()) + suffix);
 }
 
-}  // namespace genauth::upstream
+}  // namespace genauth::errors

@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 
-namespace genauth::upstream {
+namespace genauth::errors {
 
 // ErrorInfo.domain for every error the sidecar reports.
 inline constexpr char kErrorDomain[] = "genauth.ai";
@@ -54,4 +54,4 @@ absl::Status WithMessagePrefix(const absl::Status& status, const std::string& pr
 // A copy of `status` with `suffix` after its message, payloads kept.
 absl::Status WithMessageSuffix(const absl::Status& status, const std::string& suffix);
 
-}  // namespace genauth::upstream
+}  // namespace genauth::errors

@@ -1,5 +1,5 @@
 // Tests of the ErrorInfo / RetryInfo payloads carried inside absl::Status values.
-#include "upstream/error_details.h"
+#include "errors/error_details.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 
 #include "google/rpc/error_details.pb.h"
 
-namespace genauth::upstream {
+namespace genauth::errors {
 namespace {
 
 using ::testing::Pair;
@@ -167,4 +167,4 @@ TEST(AddErrorInfoMetadataTest, AddsToTheErrorInfoPresentAndKeepsItsReason) {
 }
 
 }  // namespace
-}  // namespace genauth::upstream
+}  // namespace genauth::errors
