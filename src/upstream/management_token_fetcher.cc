@@ -18,12 +18,11 @@ constexpr std::chrono::seconds kDefaultExpiresIn(7200);
 // The longest expires_in accepted, in seconds (ten years).
 constexpr double kMaxExpiresIn = 10.0 * 365 * 24 * 3600;
 
-// 429 (rate limited) or 503 (unavailable), as the HTTP status or as the envelope's statusCode
-// inside an HTTP 200: GenAuth asks for fewer requests. Zero otherwise.
-int PushbackStatus(const HttpResponse& response) {
-  if (response.status == 429 || response.status == 503) return response.status;
+// The envelope's statusCode when it is 429 (rate limited) or 503 (unavailable), GenAuth asking for
+// fewer requests inside an HTTP 200; zero otherwise.
+int EnvelopePushbackStatus(std::string_view body) {
   std::string why;
-  auto envelope = ParseEnvelope(response.body, &why);
+  auto envelope = ParseEnvelope(body, &why);
   if (envelope && (envelope->status_code == 429 || envelope->status_code == 503)) {
     return envelope->status_code;
   }
@@ -103,20 +102,25 @@ absl::StatusOr<auth::FetchedToken> ManagementTokenFetcher::FetchWithSecret(
   if (result.failure != TransportFailure::kNone) {
     return absl::UnavailableError("token endpoint: " + result.detail);
   }
-  if (const int status = PushbackStatus(result.response); status != 0) {
-    const std::optional<common::Duration> retry_after =
-        result.response.retry_after.empty()
-            ? std::nullopt
-            : retry::ParseRetryAfter(result.response.retry_after, clock_->WallNow());
-    std::string message = "token endpoint pushed back: statusCode " + std::to_string(status) +
-                          (status == 429 ? " (rate limited)" : " (unavailable)");
-    if (retry_after) message += ", Retry-After " + common::FormatDuration(*retry_after);
-    // Without Retry-After: what a webhook endpoint's 429 or 503 means (a 1 s pause, the backoff).
-    const common::Duration wait = retry_after.value_or(status == 429 ? RateLimitPause::kDefaultPause
-                                                                     : common::Duration::zero());
-    return auth::WithPushback(absl::UnavailableError(message), wait);
+  const HttpResponse& response = result.response;
+  int pushback = response.status == 429 || response.status == 503 ? response.status : 0;
+  if (pushback == 0) {
+    absl::StatusOr<auth::FetchedToken> reply =
+        ParseManagementTokenReply(response.status, response.body);
+    // Only a reply that is not a token is read again, for a 429 or 503 inside an HTTP 200.
+    if (reply.ok() || (pushback = EnvelopePushbackStatus(response.body)) == 0) return reply;
   }
-  return ParseManagementTokenReply(result.response.status, result.response.body);
+  const std::optional<common::Duration> retry_after =
+      response.retry_after.empty()
+          ? std::nullopt
+          : retry::ParseRetryAfter(response.retry_after, clock_->WallNow());
+  std::string message = "token endpoint pushed back: statusCode " + std::to_string(pushback) +
+                        (pushback == 429 ? " (rate limited)" : " (unavailable)");
+  if (retry_after) message += ", Retry-After " + common::FormatDuration(*retry_after);
+  // Without Retry-After: what a webhook endpoint's 429 or 503 means (a 1 s pause, the backoff).
+  const common::Duration wait = retry_after.value_or(pushback == 429 ? RateLimitPause::kDefaultPause
+                                                                     : common::Duration::zero());
+  return auth::WithPushback(absl::UnavailableError(message), wait);
 }
 
 }  // namespace genauth::upstream
