@@ -49,6 +49,7 @@ server::SidecarServerOptions ServerOptionsFromConfig(const config::Config& c) {
   o.client.circuit_breaker.open_duration = c.breaker_open_time;
   o.client.attempt_timeout = c.attempt_timeout;
   o.handler.default_timeout = c.default_timeout;
+  o.handler.start_traces = c.start_traces;
   o.handler.admission.max_calls = static_cast<size_t>(c.max_in_flight_calls);
   o.handler.admission.max_bytes = static_cast<size_t>(c.max_in_flight_bytes);
   o.max_request_bytes = static_cast<size_t>(c.max_request_bytes);

@@ -58,6 +58,7 @@ struct Config {
   int64_t max_in_flight_bytes = 32 * 1024 * 1024;    // SIDECAR_MAX_IN_FLIGHT_BYTES
   int64_t max_request_bytes = 4 * 1024 * 1024;       // SIDECAR_MAX_REQUEST_BYTES
   int upstream_max_connections = 64;                 // SIDECAR_UPSTREAM_MAX_CONNECTIONS
+  bool start_traces = false;                         // SIDECAR_START_TRACES
 
   // --- protecting GenAuth ---
   int retry_budget_percent = 20;                      // SIDECAR_RETRY_BUDGET_PERCENT

@@ -152,6 +152,16 @@ std::vector<Setting> MakeSettings() {
        "raise it only for a slow HTTP/1.1 GenAuth. Over HTTP/2 (when GenAuth offers `h2` by ALPN) "
        "each connection carries up to 100 calls and at most 48 are opened."},
 
+      {"SIDECAR_START_TRACES", Section::kCalls, BoolKind{&Config::start_traces},
+       "Start a W3C trace for a call that came without a valid `traceparent`: GenAuth's request "
+       "then carries a new sampled traceparent, and the call's log line its traceId and spanId. "
+       "Off: such a call carries no trace context. A valid incoming traceparent is always "
+       "continued.",
+       "OpenTelemetry SDKs start traces in the caller, so the caller's trace is normally continued "
+       "and this stays off; turn it on when callers are not instrumented and GenAuth's side or the "
+       "sidecar's log lines should still be correlated by trace id. The sidecar exports no spans "
+       "itself: its span id appears in the log line and as the parent id GenAuth sees."},
+
       // ---- protecting GenAuth ----
       {"SIDECAR_RETRY_BUDGET_PERCENT", Section::kProtection,
        IntKind{&Config::retry_budget_percent, 0, 1000},

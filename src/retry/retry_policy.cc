@@ -38,4 +38,18 @@ bool IsRetryable(const AttemptOutcome& outcome, Idempotency idempotency) {
   return false;
 }
 
+bool ProvablyNotProcessed(const AttemptOutcome& outcome) {
+  switch (outcome.failure) {
+    case AttemptFailure::kNotSent:
+      return true;
+    case AttemptFailure::kStatus:
+      return outcome.status == 401 || outcome.status == 429 || outcome.status == 503;
+    case AttemptFailure::kNone:
+    case AttemptFailure::kSentNoReply:
+    case AttemptFailure::kBrokenReply:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace genauth::retry

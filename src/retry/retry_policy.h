@@ -45,4 +45,10 @@ struct RetryPolicy {
 // Whether another attempt may follow this outcome. Pure: no state, no time, no budget.
 bool IsRetryable(const AttemptOutcome& outcome, Idempotency idempotency);
 
+// Whether GenAuth provably did not act on the attempt: nothing was sent, or GenAuth refused it
+// before doing it (401 unauthenticated, 429 rate limited, 503 unavailable). Everything else —
+// success, a failure status, no reply or a broken one — may have changed something. Idempotency
+// keys remember only outcomes where GenAuth may have acted (service/idempotency_store.h).
+bool ProvablyNotProcessed(const AttemptOutcome& outcome);
+
 }  // namespace genauth::retry

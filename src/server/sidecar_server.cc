@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
     return absl::InternalError("WebhookService is missing from webhook.proto");
   if (absl::Status upstream = self->StartUpstream(); !upstream.ok()) return upstream;
   auto handler = service::UnaryCallHandler::Create(*service, o.handler, &self->client_, clock,
-                                                   self->logger_, &self->metrics_);
+                                                   random, self->logger_, &self->metrics_);
   if (!handler.ok()) return handler.status();
   self->handler_ = *std::move(handler);
   self->webhook_service_ =

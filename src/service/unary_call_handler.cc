@@ -1,13 +1,16 @@
 // The generic unary RPC path (see unary_call_handler.h).
 #include "service/unary_call_handler.h"
 
+#include <iterator>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "errors/error_details.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "observability/trace_context.h"
 #include "service/grpc_status.h"
 #include "service/request_validator.h"
 #include "service/transcoder.h"
@@ -33,6 +36,14 @@ bool IsCallerError(absl::StatusCode code) {
 
 // The RetryInfo a refused caller gets: how soon trying again is reasonable.
 constexpr auto kOverloadRetryAfter = std::chrono::milliseconds(100);
+
+// The one value of a metadata key; nullopt when absent or sent more than once.
+std::optional<std::string_view> SingleMetadataValue(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, const char* key) {
+  auto [first, last] = metadata.equal_range(key);
+  if (first == last || std::next(first) != last) return std::nullopt;
+  return std::string_view(first->second.data(), first->second.size());
+}
 
 }  // namespace
 
@@ -66,8 +77,9 @@ class UnaryCallHandler::CallReactor final : public grpc::ServerUnaryReactor {
   grpc::ByteBuffer* const response_bytes_;
   const Route* route = nullptr;
   common::TimePoint started;
-  std::string webhook_id;  // the subject of the call, for its log line
-  size_t charge = 0;       // bytes held against the admission budget; 0 when not admitted
+  std::string webhook_id;                         // the subject of the call, for its log line
+  std::optional<observability::CallTrace> trace;  // set when the call has a trace context
+  size_t charge = 0;  // bytes held against the admission budget; 0 when not admitted
 
  private:
   std::mutex mu_;
@@ -77,13 +89,13 @@ class UnaryCallHandler::CallReactor final : public grpc::ServerUnaryReactor {
 
 absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
     const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
-    upstream::GenAuthClient* client, common::Clock* clock,
+    upstream::GenAuthClient* client, common::Clock* clock, common::Random* random,
     std::shared_ptr<const observability::JsonLogger> logger,
     observability::MetricsRegistry* metrics) {
   auto mappings = MappingsForService(service);
   if (!mappings.ok()) return mappings.status();
   std::unique_ptr<UnaryCallHandler> handler(
-      new UnaryCallHandler(*mappings, options, client, clock, std::move(logger), metrics));
+      new UnaryCallHandler(*mappings, options, client, clock, random, std::move(logger), metrics));
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   for (int i = 0; i < service.method_count(); ++i) {
     const google::protobuf::MethodDescriptor& method = *service.method(i);
@@ -97,12 +109,13 @@ absl::StatusOr<std::unique_ptr<UnaryCallHandler>> UnaryCallHandler::Create(
 
 UnaryCallHandler::UnaryCallHandler(const std::map<std::string, RestMapping>& mappings,
                                    CallHandlerOptions options, upstream::GenAuthClient* client,
-                                   common::Clock* clock,
+                                   common::Clock* clock, common::Random* random,
                                    std::shared_ptr<const observability::JsonLogger> logger,
                                    observability::MetricsRegistry* metrics)
     : options_(options),
       client_(client),
       clock_(clock),
+      random_(random),
       logger_(std::move(logger)),
       metrics_(metrics),
       admission_(options.admission),
@@ -177,6 +190,14 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   auto* call = new CallReactor(this, response);
   call->started = clock_->Now();
   call->route = RouteFor(method);
+  {
+    // W3C Trace Context: continued when the caller sent a valid traceparent, else started only
+    // when configured. Read before anything can refuse the call, so every log line has it.
+    const auto& metadata = context->client_metadata();
+    call->trace = observability::TraceForCall(SingleMetadataValue(metadata, "traceparent"),
+                                              SingleMetadataValue(metadata, "tracestate"),
+                                              options_.start_traces, *random_);
+  }
   upstream::CallReport report;
   if (call->route == nullptr) {
     call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -232,6 +253,12 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   if (!upstream_call.ok()) {
     Finish(call, upstream_call.status(), report, nullptr);
     return call;
+  }
+  if (call->trace) {
+    upstream_call->trace_headers.emplace_back("traceparent", call->trace->TraceParentHeader());
+    if (!call->trace->trace_state.empty()) {
+      upstream_call->trace_headers.emplace_back("tracestate", call->trace->trace_state);
+    }
   }
   const size_t in_flight_charge = ChargeWhileInFlight(upstream_call->body.size());
   admission_.Recharge(call->charge, in_flight_charge);
@@ -310,6 +337,10 @@ void UnaryCallHandler::Finish(CallReactor* call, const absl::Status& status,
                              {"attempts", report.attempts},
                              {"latencyMs", latency_ms}};
     if (!call->webhook_id.empty()) fields["webhookId"] = call->webhook_id;
+    if (call->trace) {
+      fields["traceId"] = call->trace->trace_id;
+      fields["spanId"] = call->trace->span_id;
+    }
     if (report.http_status != 0) fields["httpStatus"] = report.http_status;
     if (report.genauth_status != 0) fields["genauthStatus"] = report.genauth_status;
     if (!report.api_code.empty()) fields["apiCode"] = report.api_code;

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "grpcpp/grpcpp.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
@@ -31,6 +32,9 @@ struct CallHandlerOptions {
   // Bounds a call whose caller set no deadline (or a longer one than this).
   common::Duration default_timeout = std::chrono::seconds(10);
   bool cap_caller_deadline = false;  // also cap callers' own deadlines at default_timeout
+  // A call without a valid W3C `traceparent` starts a new trace (sent to GenAuth and logged);
+  // off: such a call carries no trace context, as before tracing existed.
+  bool start_traces = false;
   CallAdmissionOptions admission;
 };
 
@@ -39,7 +43,7 @@ class UnaryCallHandler {
   // Reads the REST mappings of `service`; fails when a method lacks one.
   static absl::StatusOr<std::unique_ptr<UnaryCallHandler>> Create(
       const google::protobuf::ServiceDescriptor& service, CallHandlerOptions options,
-      upstream::GenAuthClient* client, common::Clock* clock,
+      upstream::GenAuthClient* client, common::Clock* clock, common::Random* random,
       std::shared_ptr<const observability::JsonLogger> logger,
       observability::MetricsRegistry* metrics);
   ~UnaryCallHandler();
@@ -61,7 +65,7 @@ class UnaryCallHandler {
 
  private:
   UnaryCallHandler(const std::map<std::string, RestMapping>& mappings, CallHandlerOptions options,
-                   upstream::GenAuthClient* client, common::Clock* clock,
+                   upstream::GenAuthClient* client, common::Clock* clock, common::Random* random,
                    std::shared_ptr<const observability::JsonLogger> logger,
                    observability::MetricsRegistry* metrics);
 
@@ -93,6 +97,7 @@ class UnaryCallHandler {
   const CallHandlerOptions options_;
   upstream::GenAuthClient* const client_;
   common::Clock* const clock_;
+  common::Random* const random_;  // span and trace ids
   const std::shared_ptr<const observability::JsonLogger> logger_;
   observability::MetricsRegistry* const metrics_;
   CallAdmission admission_;

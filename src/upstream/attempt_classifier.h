@@ -26,6 +26,10 @@ struct CallReport {
   std::string api_code;
   std::string request_id;
   bool token_renewed = false;  // a 401 made the call fetch a new token
+  // GenAuth may have acted on one of the call's attempts: one ended in anything but a provable
+  // non-processing (retry::ProvablyNotProcessed), or was aborted in flight by the caller's
+  // cancellation. False when no attempt was made. Idempotency keys remember only such calls.
+  bool may_have_acted = false;
 };
 
 struct ClassifiedAttempt {

@@ -182,6 +182,7 @@ void GenAuthClient::CancelOnLoop(const CallHandle& call) {
   if (call->transfer != 0) {
     transport_->Cancel(call->transfer);
     call->transfer = 0;
+    call->report.may_have_acted = true;  // the request may have reached GenAuth
     // The caller, not GenAuth, ended the attempt: no verdict on GenAuth (and a probe's slot frees).
     breaker_.RecordNeutral(call->admission);
   }
@@ -274,6 +275,7 @@ void GenAuthClient::SendAttempt(const CallHandle& call,
     request.headers.emplace_back("Authorization", "Bearer " + token->access_token);
     request.headers.emplace_back(userpool_header_, token->userpool_id);
   }
+  for (const auto& header : call->call.trace_headers) request.headers.push_back(header);
   call->token = token;
   const common::TimePoint now = clock_->Now();
   ++call->report.attempts;
@@ -292,6 +294,7 @@ void GenAuthClient::OnAttemptDone(const CallHandle& call, HttpResult result) {
   call->metrics->attempt_duration->ObserveDuration(now - call->attempt_started);
   ClassifiedAttempt attempt = ClassifyAttempt(result, clock_->WallNow(), &call->report);
   AttemptCounter(call->call, *call->metrics, attempt.outcome.failure)->Increment();
+  if (!retry::ProvablyNotProcessed(attempt.outcome)) call->report.may_have_acted = true;
   RecordHealth(call->admission, attempt.outcome, call->attempt_timeout < options_.attempt_timeout);
   if (attempt.status.ok()) {
     if (call->token) renewal_backoff_.RecordAccepted(call->token->serial);

@@ -87,6 +87,9 @@ struct UpstreamCall {
   std::vector<std::pair<std::string, std::string>> query;
   std::string body;  // JSON, for POST
   retry::Idempotency idempotency = retry::Idempotency::kSideEffects;
+  // Sent on every attempt after the fixed headers: the W3C `traceparent` and `tracestate` of the
+  // call, when it has a trace (observability/trace_context.h). Empty otherwise.
+  std::vector<std::pair<std::string, std::string>> trace_headers;
 };
 
 class GenAuthClient {

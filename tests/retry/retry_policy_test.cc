@@ -131,5 +131,18 @@ INSTANTIATE_TEST_SUITE_P(
       return test_names::Indexed(param_info.index, param_info.param.message);
     });
 
+TEST(ProvablyNotProcessedTest, OnlyNothingSentOrARefusalBeforeProcessing) {
+  EXPECT_TRUE(ProvablyNotProcessed({AttemptFailure::kNotSent, 0}));
+  for (int status : {401, 429, 503}) {
+    EXPECT_TRUE(ProvablyNotProcessed({AttemptFailure::kStatus, status})) << status;
+  }
+  for (int status : {400, 403, 404, 409, 500, 502, 504, 602}) {
+    EXPECT_FALSE(ProvablyNotProcessed({AttemptFailure::kStatus, status})) << status;
+  }
+  EXPECT_FALSE(ProvablyNotProcessed({AttemptFailure::kNone, 0}));
+  EXPECT_FALSE(ProvablyNotProcessed({AttemptFailure::kSentNoReply, 0}));
+  EXPECT_FALSE(ProvablyNotProcessed({AttemptFailure::kBrokenReply, 0}));
+}
+
 }  // namespace
 }  // namespace genauth::retry
