@@ -50,6 +50,9 @@ server::SidecarServerOptions ServerOptionsFromConfig(const config::Config& c) {
   o.client.attempt_timeout = c.attempt_timeout;
   o.handler.default_timeout = c.default_timeout;
   o.handler.start_traces = c.start_traces;
+  o.handler.idempotency.max_entries = static_cast<size_t>(c.idempotency_max_keys);
+  o.handler.idempotency.max_bytes = static_cast<size_t>(c.idempotency_max_bytes);
+  o.handler.idempotency.window = c.idempotency_window;
   o.handler.admission.max_calls = static_cast<size_t>(c.max_in_flight_calls);
   o.handler.admission.max_bytes = static_cast<size_t>(c.max_in_flight_bytes);
   o.max_request_bytes = static_cast<size_t>(c.max_request_bytes);

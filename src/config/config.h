@@ -49,16 +49,19 @@ struct Config {
   std::string port_file;                        // SIDECAR_PORT_FILE; empty for none
 
   // --- calls ---
-  std::chrono::milliseconds default_timeout{10000};  // SIDECAR_DEFAULT_TIMEOUT
-  std::chrono::milliseconds attempt_timeout{10000};  // SIDECAR_ATTEMPT_TIMEOUT
-  int max_attempts = 3;                              // SIDECAR_MAX_ATTEMPTS
-  std::chrono::milliseconds retry_base_delay{100};   // SIDECAR_RETRY_BASE_DELAY
-  std::chrono::milliseconds retry_max_delay{2000};   // SIDECAR_RETRY_MAX_DELAY
-  int max_in_flight_calls = 4096;                    // SIDECAR_MAX_IN_FLIGHT_CALLS
-  int64_t max_in_flight_bytes = 32 * 1024 * 1024;    // SIDECAR_MAX_IN_FLIGHT_BYTES
-  int64_t max_request_bytes = 4 * 1024 * 1024;       // SIDECAR_MAX_REQUEST_BYTES
-  int upstream_max_connections = 64;                 // SIDECAR_UPSTREAM_MAX_CONNECTIONS
-  bool start_traces = false;                         // SIDECAR_START_TRACES
+  std::chrono::milliseconds default_timeout{10000};       // SIDECAR_DEFAULT_TIMEOUT
+  std::chrono::milliseconds attempt_timeout{10000};       // SIDECAR_ATTEMPT_TIMEOUT
+  int max_attempts = 3;                                   // SIDECAR_MAX_ATTEMPTS
+  std::chrono::milliseconds retry_base_delay{100};        // SIDECAR_RETRY_BASE_DELAY
+  std::chrono::milliseconds retry_max_delay{2000};        // SIDECAR_RETRY_MAX_DELAY
+  int max_in_flight_calls = 4096;                         // SIDECAR_MAX_IN_FLIGHT_CALLS
+  int64_t max_in_flight_bytes = 32 * 1024 * 1024;         // SIDECAR_MAX_IN_FLIGHT_BYTES
+  int64_t max_request_bytes = 4 * 1024 * 1024;            // SIDECAR_MAX_REQUEST_BYTES
+  int upstream_max_connections = 64;                      // SIDECAR_UPSTREAM_MAX_CONNECTIONS
+  bool start_traces = false;                              // SIDECAR_START_TRACES
+  int idempotency_max_keys = 50000;                       // SIDECAR_IDEMPOTENCY_MAX_KEYS
+  int64_t idempotency_max_bytes = 16 * 1024 * 1024;       // SIDECAR_IDEMPOTENCY_MAX_BYTES
+  std::chrono::milliseconds idempotency_window{3600000};  // SIDECAR_IDEMPOTENCY_WINDOW
 
   // --- protecting GenAuth ---
   int retry_budget_percent = 20;                      // SIDECAR_RETRY_BUDGET_PERCENT

@@ -152,6 +152,25 @@ std::vector<Setting> MakeSettings() {
        "raise it only for a slow HTTP/1.1 GenAuth. Over HTTP/2 (when GenAuth offers `h2` by ALPN) "
        "each connection carries up to 100 calls and at most 48 are opened."},
 
+      {"SIDECAR_IDEMPOTENCY_MAX_KEYS", Section::kCalls,
+       IntKind{&Config::idempotency_max_keys, 0, 10000000},
+       "Idempotency keys held at most (`idempotency-key` metadata on TriggerWebhook, "
+       "CreateWebhook, UpdateWebhook and DeleteWebhooks): those of calls in progress and the "
+       "answers kept for repeats. 0 turns idempotency keys off (they are then ignored).",
+       "When full, the answers that finished longest ago make room; when calls in progress alone "
+       "fill it, a call with a new key is refused at once (`RESOURCE_EXHAUSTED`, `OVERLOADED`). "
+       "Keys are per sidecar: a repeat through another replica's sidecar is not recognised."},
+      {"SIDECAR_IDEMPOTENCY_MAX_BYTES", Section::kCalls,
+       ByteSizeKind{&Config::idempotency_max_bytes, kKi, 16 * kGi},
+       "Memory the idempotency keys and the answers kept for repeats may take (each key is "
+       "charged 256 bytes plus its key, fingerprint and answer).",
+       "An answer larger than this by itself is not kept. At 16Mi about 30 000 small answers "
+       "are kept; `genauth_sidecar_idempotency_evictions_total{why=\"capacity\"}` says when keys "
+       "go before their window ends."},
+      {"SIDECAR_IDEMPOTENCY_WINDOW", Section::kCalls,
+       DurationKind{&Config::idempotency_window, false, hours(24 * 7)},
+       "How long a finished call's answer is replayed to a repeat of its idempotency key; after "
+       "it, the key may be used anew."},
       {"SIDECAR_START_TRACES", Section::kCalls, BoolKind{&Config::start_traces},
        "Start a W3C trace for a call that came without a valid `traceparent`: GenAuth's request "
        "then carries a new sampled traceparent, and the call's log line its traceId and spanId. "

@@ -29,6 +29,14 @@ inline constexpr char kOverloaded[] = "OVERLOADED";           // the sidecar she
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
 inline constexpr char kCircuitOpen[] = "CIRCUIT_OPEN";  // GenAuth kept failing; calls paused
 inline constexpr char kRateLimited[] = "RATE_LIMITED";  // GenAuth said 429; calls paused
+// An idempotency key already used with another request (service/idempotency_store.h).
+inline constexpr char kIdempotencyKeyConflict[] = "IDEMPOTENCY_KEY_CONFLICT";
+// The first call with an idempotency key ended without GenAuth's answer after GenAuth may have
+// acted on it: a repeat is not sent again.
+inline constexpr char kIdempotencyOutcomeUnknown[] = "IDEMPOTENCY_OUTCOME_UNKNOWN";
+// The first call with an idempotency key stopped (its caller cancelled, or its deadline passed)
+// before GenAuth acted on it; a call that waited for it may be repeated.
+inline constexpr char kIdempotencyFirstCallStopped[] = "IDEMPOTENCY_FIRST_CALL_STOPPED";
 }  // namespace reason
 
 // Attaches (or replaces) a google.rpc.ErrorInfo detail. Empty metadata values are left out.

@@ -23,6 +23,7 @@
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
 #include "service/call_admission.h"
+#include "service/idempotency_store.h"
 #include "service/rest_mapping.h"
 #include "upstream/genauth_client.h"
 
@@ -36,7 +37,13 @@ struct CallHandlerOptions {
   // off: such a call carries no trace context, as before tracing existed.
   bool start_traces = false;
   CallAdmissionOptions admission;
+  // `idempotency-key` metadata on RPCs with side effects (idempotency_store.h).
+  IdempotencyOptions idempotency;
 };
+
+// The metadata key of idempotency keys, and the longest key accepted.
+inline constexpr char kIdempotencyKeyMetadata[] = "idempotency-key";
+inline constexpr size_t kMaxIdempotencyKeyLength = 255;
 
 class UnaryCallHandler {
  public:
@@ -87,9 +94,21 @@ class UnaryCallHandler {
   // Runs on the loop thread when the GenAuth client is done with `call`.
   void OnUpstreamDone(CallReactor* call, absl::StatusOr<nlohmann::json> data,
                       const upstream::CallReport& report);
-  // Logs, counts and finishes the call with `status` (and its response when OK).
+  // Logs, counts and finishes the call with `status` (and its response when OK). The first call
+  // of an idempotency key also finishes the key with its answer.
   void Finish(CallReactor* call, const absl::Status& status, const upstream::CallReport& report,
               const google::protobuf::Message* response);
+  // Finishes a repeat of an idempotency key with the first call's answer ("replayed" or
+  // "joined", for the log line).
+  void FinishWithAnswer(CallReactor* call, const IdempotentAnswer& answer, const char* how);
+  // A call waiting for the first call of its key stops waiting (its caller went away).
+  void LeaveJoin(CallReactor* call, uint64_t waiter);
+  // Gives the admission charge back, counts the call and writes its log line.
+  void Record(CallReactor* call, const absl::Status& status, const upstream::CallReport& report);
+  // Claims the call's idempotency key. True when the call goes on to GenAuth (as the first call
+  // of its key, or without a key); false when it has been (or will be) answered otherwise.
+  bool ClaimIdempotencyKey(CallReactor* call, grpc::CallbackServerContext* context,
+                           const upstream::UpstreamCall& upstream_call);
   void Refuse(CallReactor* call, CallAdmission::Verdict verdict, size_t request_bytes);
   common::TimePoint DeadlineFor(const grpc::CallbackServerContext& context) const;
 
@@ -104,6 +123,7 @@ class UnaryCallHandler {
   observability::Gauge* const in_flight_;
   observability::Gauge* const bytes_in_flight_;
   observability::Counter* const shed_;
+  IdempotencyStore idempotency_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -126,6 +126,19 @@ const std::map<std::string, Case>& Cases() {
         [](const SidecarServerOptions& o) { EXPECT_EQ(o.max_request_bytes, size_t{1} << 20); }}},
       {"SIDECAR_UPSTREAM_MAX_CONNECTIONS",
        {"16", [](const SidecarServerOptions& o) { EXPECT_EQ(o.transport.max_connections, 16); }}},
+      {"SIDECAR_IDEMPOTENCY_MAX_KEYS",
+       {"0",
+        [](const SidecarServerOptions& o) { EXPECT_EQ(o.handler.idempotency.max_entries, 0u); }}},
+      {"SIDECAR_IDEMPOTENCY_MAX_BYTES",
+       {"1Mi",
+        [](const SidecarServerOptions& o) {
+          EXPECT_EQ(o.handler.idempotency.max_bytes, size_t{1} << 20);
+        }}},
+      {"SIDECAR_IDEMPOTENCY_WINDOW",
+       {"10m",
+        [](const SidecarServerOptions& o) {
+          EXPECT_EQ(o.handler.idempotency.window, milliseconds(600000));
+        }}},
       {"SIDECAR_START_TRACES",
        {"true", [](const SidecarServerOptions& o) { EXPECT_TRUE(o.handler.start_traces); }}},
       {"SIDECAR_RETRY_BUDGET_PERCENT",
@@ -238,6 +251,9 @@ TEST(ServerOptionsTest, TheLayersDefaultsAgreeWithTheSettingsDefaults) {
   EXPECT_DOUBLE_EQ(layer.token_cache.refresh_window_end, configured.token_cache.refresh_window_end);
   EXPECT_EQ(layer.handler.default_timeout, configured.handler.default_timeout);
   EXPECT_EQ(layer.handler.start_traces, configured.handler.start_traces);
+  EXPECT_EQ(layer.handler.idempotency.max_entries, configured.handler.idempotency.max_entries);
+  EXPECT_EQ(layer.handler.idempotency.max_bytes, configured.handler.idempotency.max_bytes);
+  EXPECT_EQ(layer.handler.idempotency.window, configured.handler.idempotency.window);
   EXPECT_EQ(layer.handler.admission.max_calls, configured.handler.admission.max_calls);
   EXPECT_EQ(layer.handler.admission.max_bytes, configured.handler.admission.max_bytes);
   EXPECT_EQ(layer.max_request_bytes, configured.max_request_bytes);

@@ -117,6 +117,17 @@ const std::map<std::string, Case>& Cases() {
       {"SIDECAR_RETRY_BUDGET_MIN_RETRIES",
        {"0", "-1",
         "SIDECAR_RETRY_BUDGET_MIN_RETRIES=\"-1\": expected a whole number from 0 to 100000"}},
+      {"SIDECAR_IDEMPOTENCY_MAX_KEYS",
+       {"0", "-1",
+        "SIDECAR_IDEMPOTENCY_MAX_KEYS=\"-1\": expected a whole number from 0 to 10000000"}},
+      {"SIDECAR_IDEMPOTENCY_MAX_BYTES",
+       {"64Mi", "12",
+        "SIDECAR_IDEMPOTENCY_MAX_BYTES=\"12\": expected a size in bytes, or with a suffix Ki, Mi "
+        "or Gi, from 1Ki to 16Gi"}},
+      {"SIDECAR_IDEMPOTENCY_WINDOW",
+       {"24h", "0s",
+        "SIDECAR_IDEMPOTENCY_WINDOW=\"0s\": expected a duration such as 250ms, 10s or 1.5m, over "
+        "0 and up to 168h"}},
       {"SIDECAR_START_TRACES",
        {"yes", "sometimes",
         "SIDECAR_START_TRACES=\"sometimes\": expected true/false, 1/0 or yes/no"}},
