@@ -8,8 +8,13 @@
 // Prints the response as JSON and exits 0; on error prints the gRPC code, the message and the decoded
 // details to stderr and exits 1. The .proto files are loaded at run time (nothing is generated): the
 // repo's proto/ folder and the googleapis protos of Debian's golang-github-gogo-googleapis-dev.
+//
+// Two metadata entries (docs/api.md, "Metadata"): an `idempotency-key` — one per logical trigger,
+// sent again unchanged with every retry of it, so the webhook fires once however often you retry —
+// and, when given, a W3C `traceparent` to continue (OpenTelemetry's gRPC instrumentation adds it).
 'use strict';
 
+const {randomUUID} = require('node:crypto');
 const path = require('node:path');
 const {parseArgs} = require('node:util');
 const grpc = require('@grpc/grpc-js');
@@ -93,7 +98,8 @@ function printError(err) {
 
 function usage(message) {
   console.error(`trigger_webhook.js: ${message}
-usage: node trigger_webhook.js [--target HOST:PORT] --webhook-id ID [--body JSON] [--timeout SECONDS]`);
+usage: node trigger_webhook.js [--target HOST:PORT] --webhook-id ID [--body JSON] [--timeout SECONDS]
+       [--idempotency-key KEY] [--traceparent TRACEPARENT]`);
   process.exit(2);
 }
 
@@ -106,6 +112,8 @@ function parseCommandLine() {
         'webhook-id': {type: 'string'},
         'body': {type: 'string'},
         'timeout': {type: 'string', default: '5'},
+        'idempotency-key': {type: 'string'},
+        'traceparent': {type: 'string'},
       },
     }));
   } catch (e) {
@@ -125,7 +133,14 @@ function parseCommandLine() {
       usage('--body must be a JSON object');
     }
   }
-  return {target: values.target, webhookId: values['webhook-id'], body, timeout};
+  return {
+    target: values.target,
+    webhookId: values['webhook-id'],
+    body,
+    timeout,
+    idempotencyKey: values['idempotency-key'],
+    traceparent: values.traceparent,
+  };
 }
 
 function main() {
@@ -133,9 +148,14 @@ function main() {
   const client = new WebhookService(args.target, grpc.credentials.createInsecure());
   const request = {webhookId: args.webhookId};
   if (args.body !== undefined) request.requestBody = toStruct(args.body);
+  // One key per logical trigger: a retry of this trigger must send the same key (keep it with the
+  // work item), and then gets the first call's answer instead of firing the webhook again.
+  const metadata = new grpc.Metadata();
+  metadata.set('idempotency-key', args.idempotencyKey || randomUUID());
+  if (args.traceparent) metadata.set('traceparent', args.traceparent);
   // Always set a deadline: it bounds the sidecar's whole call, retries included.
   const deadline = new Date(Date.now() + args.timeout * 1000);
-  client.triggerWebhook(request, {deadline}, (err, reply) => {
+  client.triggerWebhook(request, metadata, {deadline}, (err, reply) => {
     client.close();
     if (err) {
       printError(err);

@@ -10,11 +10,16 @@ generate.sh on PYTHONPATH; see README.md:
 
 Prints the response as JSON and exits 0; on error prints the gRPC code, the message and the decoded
 details to stderr and exits 1.
+
+Two metadata entries (docs/api.md, "Metadata"): an `idempotency-key` — one per logical trigger, sent
+again unchanged with every retry of it, so the webhook fires once however often you retry — and, when
+given, a W3C `traceparent` to continue (with OpenTelemetry, its gRPC instrumentation adds it for you).
 """
 
 import argparse
 import json
 import sys
+import uuid
 
 import grpc
 from google.protobuf import json_format, struct_pb2
@@ -32,6 +37,9 @@ def parse_args():
     parser.add_argument("--webhook-id", required=True, help="the GenAuth webhook id")
     parser.add_argument("--body", default=None, help="JSON object GenAuth POSTs to the webhook's URL")
     parser.add_argument("--timeout", type=float, default=5.0, help="deadline of the call, in seconds")
+    parser.add_argument("--idempotency-key", default=None,
+                        help="the trigger's idempotency key (default: a new UUID); reuse it to retry")
+    parser.add_argument("--traceparent", default=None, help="a W3C traceparent to continue")
     args = parser.parse_args()
     if args.body is not None:
         try:
@@ -71,11 +79,17 @@ def main():
         body.update(args.body)
         request.request_body.CopyFrom(body)
 
+    # One key per logical trigger: a retry of this trigger must send the same key (keep it with the
+    # work item), and then gets the first call's answer instead of firing the webhook again.
+    metadata = [("idempotency-key", args.idempotency_key or str(uuid.uuid4()))]
+    if args.traceparent:
+        metadata.append(("traceparent", args.traceparent))
+
     with grpc.insecure_channel(args.target) as channel:
         stub = webhook_pb2_grpc.WebhookServiceStub(channel)
         try:
             # Always set a deadline: it bounds the sidecar's whole call, retries included.
-            reply = stub.TriggerWebhook(request, timeout=args.timeout)
+            reply = stub.TriggerWebhook(request, timeout=args.timeout, metadata=metadata)
         except grpc.RpcError as err:
             print_error(err)
             return 1
