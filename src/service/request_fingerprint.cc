@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "nlohmann/json.hpp"
+
 namespace genauth::service {
 namespace {
 
@@ -26,7 +28,9 @@ std::string RequestFingerprint(const upstream::UpstreamCall& call) {
     Add(ctx.get(), name);
     Add(ctx.get(), value);
   }
-  Add(ctx.get(), call.body);
+  // Keys in order; a body that is not JSON (never, from the transcoder) is hashed as it is.
+  const nlohmann::json body = nlohmann::json::parse(call.body, nullptr, false);
+  Add(ctx.get(), body.is_discarded() ? call.body : body.dump());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &length);

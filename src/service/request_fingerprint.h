@@ -1,7 +1,8 @@
 // The fingerprint an idempotency key is bound to: SHA-256 of the GenAuth request a call maps to
-// (verb, path, query parameters and JSON body). The body is printed by nlohmann::json, whose
-// objects are ordered by key, so two requests that mean the same — whatever order a client
-// serialized its Struct or map fields in — have one fingerprint.
+// (verb, path, query parameters and JSON body). The body is canonicalised first — parsed and
+// printed again by nlohmann::json, whose objects are ordered by key — because the transcoder
+// prints a map or Struct in protobuf's iteration order, which may differ between two copies of
+// the same request. So two requests that mean the same have one fingerprint.
 #pragma once
 
 #include <string>

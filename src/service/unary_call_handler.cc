@@ -504,10 +504,28 @@ bool UnaryCallHandler::ClaimIdempotencyKey(CallReactor* call, grpc::CallbackServ
     case IdempotencyStore::Claim::Kind::kReplay:
       FinishWithAnswer(call, *claim.answer, "replayed");
       return false;
-    case IdempotencyStore::Claim::Kind::kJoined:
+    case IdempotencyStore::Claim::Kind::kJoined: {
       // Answered by the first call's Finish, or here when the caller has already gone.
-      if (call->SetJoined(claim.waiter_id)) LeaveJoin(call, claim.waiter_id);
+      if (call->SetJoined(claim.waiter_id)) {
+        LeaveJoin(call, claim.waiter_id);
+        return false;
+      }
+      // gRPC ends the wait at the caller's own deadline (OnCancel). The sidecar's bound — a call
+      // without a deadline, or one capped at SIDECAR_DEFAULT_TIMEOUT — is a loop timer, which
+      // touches the call only when it is still waiting (and so still alive).
+      if (context->deadline() == std::chrono::system_clock::time_point::max() ||
+          options_.cap_caller_deadline) {
+        client_->RunAt(DeadlineFor(*context), [this, call, rpc, key = call->idempotency_key,
+                                               waiter = claim.waiter_id] {
+          if (!idempotency_.Leave(rpc, key, waiter)) return;
+          absl::Status late = absl::DeadlineExceededError(
+              "the deadline passed while waiting for the first call with this idempotency key");
+          errors::SetErrorInfo(late, errors::reason::kUpstreamTimeout);
+          Finish(call, late, upstream::CallReport{}, nullptr);
+        });
+      }
       return false;
+    }
     case IdempotencyStore::Claim::Kind::kConflict: {
       call->idempotency_outcome = "conflict";
       absl::Status conflict = absl::InvalidArgumentError(

@@ -120,6 +120,14 @@ class GenAuthClient {
 
   CircuitState circuit_state() const { return breaker_.state(); }
 
+  // Runs `fn` on the loop thread at `when` — for a caller's own timeouts that need no thread
+  // either (a call waiting for another one). Dropped, without running, when the loop stops.
+  // Thread-safe.
+  void RunAt(common::TimePoint when, std::function<void()> fn) {
+    loop_->Post(
+        [this, when, fn = std::move(fn)]() mutable { loop_->AddTimer(when, std::move(fn)); });
+  }
+
  private:
   // The steps of a call, each an event on the loop thread.
   void Begin(const CallHandle& call);

@@ -197,5 +197,27 @@ TEST(IdempotencyE2eTest, AWaitingRepeatKeepsItsOwnDeadline) {
   EXPECT_EQ(UpstreamCalls(h), 1u);
 }
 
+TEST(IdempotencyE2eTest, AWaitingRepeatWithoutADeadlineGetsTheSidecarsDefault) {
+  SidecarHarness h;
+  h.sidecar_options().handler.default_timeout = milliseconds(300);
+  h.Start();
+  h.emulator().ScriptFaults(kTriggerPath, {SlowReply(milliseconds(1000))});
+  auto first = std::async(std::launch::async, [&h] { return TriggerWithKey(h, "k"); });
+  for (int i = 0; i < 200 && UpstreamCalls(h) == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_EQ(UpstreamCalls(h), 1u);
+  grpc::ClientContext context;  // no deadline: the sidecar's SIDECAR_DEFAULT_TIMEOUT applies
+  context.AddMetadata("idempotency-key", "k");
+  TriggerWebhookResponse response;
+  const auto started = std::chrono::steady_clock::now();
+  grpc::Status waited = h.stub().TriggerWebhook(&context, TriggerRequest(), &response);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(900));
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(Reason(waited), "UPSTREAM_TIMEOUT");
+  EXPECT_TRUE(first.get().status.ok());
+  EXPECT_EQ(UpstreamCalls(h), 1u);
+}
+
 }  // namespace
 }  // namespace genauth::testing

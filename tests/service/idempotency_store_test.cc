@@ -172,5 +172,18 @@ TEST(RequestFingerprintTest, DependsOnEveryPartOfTheRequest) {
   EXPECT_NE(RequestFingerprint(other), base);
 }
 
+TEST(RequestFingerprintTest, TheOrderOfObjectMembersDoesNotMatter) {
+  // The transcoder prints maps and Structs in protobuf's iteration order, which varies.
+  upstream::UpstreamCall a;
+  a.method = "POST";
+  a.path = "/api/v3/trigger-webhook";
+  a.body = R"({"webhookId":"wh-1","requestBody":{"eventName":"e","data":{"id":"u1","n":2}}})";
+  upstream::UpstreamCall b = a;
+  b.body = R"({"requestBody":{"data":{"n":2,"id":"u1"},"eventName":"e"},"webhookId":"wh-1"})";
+  EXPECT_EQ(RequestFingerprint(a), RequestFingerprint(b));
+  b.body = R"({"requestBody":{"data":{"n":3,"id":"u1"},"eventName":"e"},"webhookId":"wh-1"})";
+  EXPECT_NE(RequestFingerprint(a), RequestFingerprint(b));
+}
+
 }  // namespace
 }  // namespace genauth::service
