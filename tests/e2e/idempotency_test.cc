@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "nlohmann/json.hpp"
+#include "support/prometheus_text.h"
 #include "support/sidecar_harness.h"
 
 namespace genauth::testing {
@@ -217,6 +218,36 @@ TEST(IdempotencyE2eTest, AWaitingRepeatWithoutADeadlineGetsTheSidecarsDefault) {
   EXPECT_EQ(Reason(waited), "UPSTREAM_TIMEOUT");
   EXPECT_TRUE(first.get().status.ok());
   EXPECT_EQ(UpstreamCalls(h), 1u);
+}
+
+// Unique keys, as a busy caller sends them: the keys and answers held stay within the configured
+// bytes and count (the oldest answers make room), as the /metrics gauges show.
+TEST(IdempotencyE2eTest, UniqueKeysStayWithinTheBounds) {
+  SidecarHarness h;
+  h.sidecar_options().handler.idempotency.max_bytes = 8 * 1024;
+  h.sidecar_options().handler.idempotency.max_entries = 20;
+  h.Start();
+  auto gauge = [&h](const char* name) {
+    std::string error;
+    auto text = ParsePrometheusText(h.sidecar().metrics().RenderPrometheus(), &error);
+    EXPECT_TRUE(text.has_value()) << error;
+    return text ? text->Value(name).value_or(-1) : -1;
+  };
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(
+        TriggerWithKey(h, "unique-" + std::to_string(i), RequestWithBody("u" + std::to_string(i)))
+            .status.ok());
+    ASSERT_LE(gauge("genauth_sidecar_idempotency_bytes"), 8 * 1024);
+    ASSERT_LE(gauge("genauth_sidecar_idempotency_keys"), 20);
+  }
+  EXPECT_GT(gauge("genauth_sidecar_idempotency_keys"), 0);
+  EXPECT_GE(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_evictions_total",
+                                               {{"why", "capacity"}}),
+            180u);
+  EXPECT_EQ(UpstreamCalls(h), 200u);
+  // The newest key is still answered from the store.
+  ASSERT_TRUE(TriggerWithKey(h, "unique-199", RequestWithBody("u199")).status.ok());
+  EXPECT_EQ(UpstreamCalls(h), 200u);
 }
 
 }  // namespace
