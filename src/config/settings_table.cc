@@ -127,9 +127,10 @@ std::vector<Setting> MakeSettings() {
        "Longest backoff between retries."},
       {"SIDECAR_MAX_IN_FLIGHT_CALLS", Section::kCalls,
        IntKind{&Config::max_in_flight_calls, 1, 1000000},
-       "Calls accepted and not yet answered, at most; a call beyond is refused at once with "
+       "Calls accepted and not yet done, at most; a call beyond is refused at once with "
        "RESOURCE_EXHAUSTED.",
-       "The refusal carries reason `OVERLOADED` and a `RetryInfo` of 100 ms."},
+       "The refusal carries reason `OVERLOADED` and a `RetryInfo` of 100 ms. The first call of an "
+       "idempotency key whose caller left counts until GenAuth answers it (it is carried on)."},
       {"SIDECAR_MAX_IN_FLIGHT_BYTES", Section::kCalls,
        ByteSizeKind{&Config::max_in_flight_bytes, kMi, 16 * kGi},
        "Memory the calls in flight may hold for their requests (charged several times a "

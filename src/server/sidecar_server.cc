@@ -283,6 +283,9 @@ void SidecarServer::Shutdown() {
   while (handler_->in_flight() > 0 && clock_->Now() < grace_end) {
     clock_->SleepUntil(std::min(grace_end, clock_->Now() + kDrainPollInterval));
   }
+  // Calls carried on for their idempotency keys (callers gone) had the grace; what is left is
+  // cancelled now, while the loop runs.
+  handler_->StopCarryingOn();
   // Shutdown waits for running calls until the deadline, then cancels what is left.
   // Calls are finished from the loop, so it runs until the server has answered every one.
   server_->Shutdown(std::chrono::system_clock::now() +

@@ -5,7 +5,9 @@
 // every method here.
 //
 // No thread waits for a call: gRPC's callback thread returns once the call is submitted, and the
-// reactor is finished from the event loop. A caller that cancels aborts the attempt in flight.
+// reactor is finished from the event loop. A caller that cancels aborts the attempt in flight —
+// except the first call of an idempotency key, which is carried on to GenAuth's answer for the
+// key's repeats (call_reactor.h, idempotent_calls.cc).
 // Calls beyond the in-flight bounds (call_admission.h) are refused at once with
 // RESOURCE_EXHAUSTED.
 #pragma once
@@ -14,7 +16,9 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -63,11 +67,16 @@ class UnaryCallHandler {
 
   // After this, new calls are refused with UNAVAILABLE (graceful drain); running ones finish.
   void StopAccepting() { accepting_.store(false); }
+  // Shutting down: the calls carried on after their callers left are cancelled, and callers who
+  // leave from now on cancel their calls. Thread-safe; the loop must still run.
+  void StopCarryingOn();
+  // First calls of idempotency keys carried on after their callers left, not yet ended.
+  size_t carried_on() const;
 
   // The REST mapping of a method (nullptr when it is not one of this handler's service).
   const RestMapping* MappingFor(const google::protobuf::MethodDescriptor& method) const;
 
-  // Calls accepted and not yet finished.
+  // Calls accepted whose work is not done (carried-on calls included).
   int64_t in_flight() const { return static_cast<int64_t>(admission_.calls()); }
 
  private:
@@ -87,6 +96,9 @@ class UnaryCallHandler {
     const google::protobuf::Message* request_prototype = nullptr;
     const google::protobuf::Message* response_prototype = nullptr;
   };
+  // The RetryInfo a refused caller gets: how soon trying again is reasonable.
+  static constexpr common::Duration kOverloadRetryAfter = std::chrono::milliseconds(100);
+
   const Route* RouteFor(const google::protobuf::MethodDescriptor& method) const;
   observability::Counter* CallCounter(const Route& route, absl::StatusCode code) const;
 
@@ -103,8 +115,23 @@ class UnaryCallHandler {
   void FinishWithAnswer(CallReactor* call, const IdempotentAnswer& answer, const char* how);
   // A call waiting for the first call of its key stops waiting (its caller went away).
   void LeaveJoin(CallReactor* call, uint64_t waiter);
-  // Gives the admission charge back, counts the call and writes its log line.
-  void Record(CallReactor* call, const absl::Status& status, const upstream::CallReport& report);
+  // The first call of an idempotency key has ended: its answer goes to the key (for repeats) and,
+  // unless it was carried on, to its caller.
+  void FinishFirstCall(CallReactor* call, const absl::Status& status,
+                       const upstream::CallReport& report,
+                       const google::protobuf::Message* response);
+  // The first call of a key whose caller left: carried on when the handler is not shutting down
+  // (then true, and the caller is to be answered with AnswerLeavingCaller).
+  bool TryCarryOn(CallReactor* call, const upstream::GenAuthClient::CallHandle& upstream);
+  void AnswerLeavingCaller(CallReactor* call);
+  // Gives the admission charge back (once).
+  void ReleaseCharge(CallReactor* call);
+  // Who an outcome is for: the caller (counted in the call metrics), or only the key of a call
+  // carried on after its caller left (logged, not counted again).
+  enum class Answered { kCaller, kKeyOnly };
+  // Counts the call and writes its log line.
+  void Record(CallReactor* call, const absl::Status& status, const upstream::CallReport& report,
+              Answered answered);
   // Claims the call's idempotency key. True when the call goes on to GenAuth (as the first call
   // of its key, or without a key); false when it has been (or will be) answered otherwise.
   bool ClaimIdempotencyKey(CallReactor* call, grpc::CallbackServerContext* context,
@@ -124,6 +151,11 @@ class UnaryCallHandler {
   observability::Gauge* const bytes_in_flight_;
   observability::Counter* const shed_;
   IdempotencyStore idempotency_;
+  observability::Counter* const carried_on_total_;
+  mutable std::mutex carried_on_mu_;
+  bool carrying_on_ = true;  // guarded by carried_on_mu_; false once shutting down
+  // The calls carried on and their upstream calls (to cancel at shutdown); guarded.
+  std::unordered_map<CallReactor*, upstream::GenAuthClient::CallHandle> carried_on_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -1,10 +1,12 @@
 // Idempotency keys end to end: repeats of a key — one after another, or ten at once — reach the
 // emulator once and all get the first answer; other keys and key-less calls are independent; a
 // conflicting reuse is refused; an outcome GenAuth provably did not act on is retried by the
-// repeat; an ambiguous one is not sent again; a waiting repeat keeps its own deadline.
+// repeat; an ambiguous one is not sent again; a waiting repeat keeps its own deadline; a first
+// call whose caller leaves is carried on to GenAuth's answer, which the caller's repeat gets.
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "google/protobuf/util/json_util.h"
@@ -218,6 +220,97 @@ TEST(IdempotencyE2eTest, AWaitingRepeatWithoutADeadlineGetsTheSidecarsDefault) {
   EXPECT_EQ(Reason(waited), "UPSTREAM_TIMEOUT");
   EXPECT_TRUE(first.get().status.ok());
   EXPECT_EQ(UpstreamCalls(h), 1u);
+}
+
+// Log lines whose "idempotency" field is `value`.
+int IdempotencyLogLines(SidecarHarness& h, const std::string& value) {
+  int lines = 0;
+  for (const auto& line : h.LogLines()) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("idempotency", "") == value) ++lines;
+  }
+  return lines;
+}
+
+uint64_t CallsInFlight(SidecarHarness& h) {
+  std::string error;
+  auto text = ParsePrometheusText(h.sidecar().metrics().RenderPrometheus(), &error);
+  EXPECT_TRUE(text.has_value()) << error;
+  return text ? static_cast<uint64_t>(text->Value("genauth_sidecar_calls_in_flight").value_or(0))
+              : 0;
+}
+
+// The case: the caller's deadline passes while GenAuth is slow, and the caller retries
+// with the same key. The first call is not aborted with its caller: the retry joins it and gets
+// GenAuth's real answer, and the webhook fires once.
+TEST(IdempotencyE2eTest, AFirstCallWhoseCallerLeftIsCarriedOnForTheRetry) {
+  SidecarHarness h;
+  h.Start();
+  h.emulator().ScriptFaults(kTriggerPath, {SlowReply(milliseconds(700))});
+  Result impatient = TriggerWithKey(h, "k", TriggerRequest(), milliseconds(150));
+  EXPECT_EQ(impatient.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  Result retry = TriggerWithKey(h, "k");
+  ASSERT_TRUE(retry.status.ok()) << retry.status.error_message();
+  EXPECT_EQ(UpstreamCalls(h), 1u);
+  EXPECT_EQ(h.receiver().deliveries().size(), 1u);
+  EXPECT_EQ(KeyCalls(h, "joined"), 1u);
+  EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_carried_on_total"), 1u);
+  EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_upstream_calls_cancelled_total"), 0u);
+  // One line for the caller that left, one for the call's end, one for the retry.
+  EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
+  EXPECT_EQ(CallsInFlight(h), 0u);
+  // Later repeats are replays of the same answer.
+  Result later = TriggerWithKey(h, "k");
+  ASSERT_TRUE(later.status.ok());
+  EXPECT_TRUE(SameResponse(later.response, retry.response));
+  EXPECT_EQ(UpstreamCalls(h), 1u);
+}
+
+// Carried on without any repeat waiting: the answer is kept for one that comes later, and the
+// call counts as in flight until then. A call without a key is still aborted with its caller.
+TEST(IdempotencyE2eTest, ACarriedOnCallKeepsItsAnswerForALaterRepeat) {
+  SidecarHarness h;
+  h.Start();
+  h.emulator().ScriptFaults(kTriggerPath,
+                            {SlowReply(milliseconds(400)), SlowReply(milliseconds(400))});
+  EXPECT_EQ(TriggerWithKey(h, "k", TriggerRequest(), milliseconds(100)).status.error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(CallsInFlight(h), 1u);  // carried on
+  for (int i = 0; i < 200 && CallsInFlight(h) != 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(CallsInFlight(h), 0u);
+  EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
+  Result repeat = TriggerWithKey(h, "k");
+  ASSERT_TRUE(repeat.status.ok()) << repeat.status.error_message();
+  EXPECT_EQ(KeyCalls(h, "replayed"), 1u);
+  EXPECT_EQ(UpstreamCalls(h), 1u);
+
+  // Without a key, the caller leaving aborts the upstream call, as it always did.
+  EXPECT_EQ(TriggerWithKey(h, "", TriggerRequest(), milliseconds(100)).status.error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  for (int i = 0; i < 200 && CallsInFlight(h) != 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
+  EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_carried_on_total"), 1u);
+}
+
+// Shutting down does not wait for carried-on calls past the grace: they are cancelled, and the
+// sidecar stops.
+TEST(IdempotencyE2eTest, ShutdownCancelsCarriedOnCallsAfterTheGrace) {
+  SidecarHarness h;
+  h.sidecar_options().shutdown_grace = milliseconds(300);
+  h.Start();
+  h.emulator().ScriptFaults(kTriggerPath, {SlowReply(milliseconds(5000))});
+  EXPECT_EQ(TriggerWithKey(h, "k", TriggerRequest(), milliseconds(100)).status.error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_EQ(CallsInFlight(h), 1u);
+  const auto started = std::chrono::steady_clock::now();
+  h.sidecar().Shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  EXPECT_EQ(CallsInFlight(h), 0u);
+  EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_upstream_calls_cancelled_total"), 1u);
 }
 
 // Unique keys, as a busy caller sends them: the keys and answers held stay within the configured
