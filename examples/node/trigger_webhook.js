@@ -99,7 +99,7 @@ function printError(err) {
 function usage(message) {
   console.error(`trigger_webhook.js: ${message}
 usage: node trigger_webhook.js [--target HOST:PORT] --webhook-id ID [--body JSON] [--timeout SECONDS]
-       [--idempotency-key KEY] [--traceparent TRACEPARENT]`);
+       [--idempotency-key KEY] [--traceparent TRACEPARENT] [--attempts N]`);
   process.exit(2);
 }
 
@@ -114,6 +114,7 @@ function parseCommandLine() {
         'timeout': {type: 'string', default: '5'},
         'idempotency-key': {type: 'string'},
         'traceparent': {type: 'string'},
+        'attempts': {type: 'string', default: '3'},
       },
     }));
   } catch (e) {
@@ -122,6 +123,8 @@ function parseCommandLine() {
   if (values['webhook-id'] === undefined) usage('--webhook-id is required');
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) usage('--timeout must be a positive number of seconds');
+  const attempts = Number(values.attempts);
+  if (!Number.isInteger(attempts) || attempts < 1) usage('--attempts must be a positive integer');
   let body;
   if (values.body !== undefined) {
     try {
@@ -140,6 +143,7 @@ function parseCommandLine() {
     timeout,
     idempotencyKey: values['idempotency-key'],
     traceparent: values.traceparent,
+    attempts,
   };
 }
 
@@ -153,18 +157,31 @@ function main() {
   const metadata = new grpc.Metadata();
   metadata.set('idempotency-key', args.idempotencyKey || randomUUID());
   if (args.traceparent) metadata.set('traceparent', args.traceparent);
-  // Always set a deadline: it bounds the sidecar's whole call, retries included.
-  const deadline = new Date(Date.now() + args.timeout * 1000);
-  client.triggerWebhook(request, metadata, {deadline}, (err, reply) => {
-    client.close();
-    if (err) {
-      printError(err);
-      process.exitCode = 1;
-      return;
-    }
-    // reply.response is what the webhook's URL answered (a google.protobuf.Value).
-    console.log(JSON.stringify({response: fromValue(reply.response)}, null, 2));
-  });
+  // Retried on the codes that mean "try again" — also DEADLINE_EXCEEDED, after which the trigger
+  // may have fired: with the same key, a retry joins the first call (carried on by the sidecar) or
+  // gets its answer, so the webhook fires at most once.
+  const retryable = [grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE,
+    grpc.status.RESOURCE_EXHAUSTED];
+  const attempt = (n) => {
+    // Always set a deadline: it bounds the sidecar's whole call, retries included.
+    const deadline = new Date(Date.now() + args.timeout * 1000);
+    client.triggerWebhook(request, metadata, {deadline}, (err, reply) => {
+      if (err && retryable.includes(err.code) && n < args.attempts) {
+        console.error(`attempt ${n}: ${grpc.status[err.code]}; retrying with the same key`);
+        setTimeout(() => attempt(n + 1), 200 * n);
+        return;
+      }
+      client.close();
+      if (err) {
+        printError(err);
+        process.exitCode = 1;
+        return;
+      }
+      // reply.response is what the webhook's URL answered (a google.protobuf.Value).
+      console.log(JSON.stringify({response: fromValue(reply.response)}, null, 2));
+    });
+  };
+  attempt(1);
 }
 
 main();

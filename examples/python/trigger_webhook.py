@@ -19,6 +19,7 @@ given, a W3C `traceparent` to continue (with OpenTelemetry, its gRPC instrumenta
 import argparse
 import json
 import sys
+import time
 import uuid
 
 import grpc
@@ -40,6 +41,8 @@ def parse_args():
     parser.add_argument("--idempotency-key", default=None,
                         help="the trigger's idempotency key (default: a new UUID); reuse it to retry")
     parser.add_argument("--traceparent", default=None, help="a W3C traceparent to continue")
+    parser.add_argument("--attempts", type=int, default=3,
+                        help="tries in all, the retries with the same idempotency key (default 3)")
     args = parser.parse_args()
     if args.body is not None:
         try:
@@ -85,14 +88,25 @@ def main():
     if args.traceparent:
         metadata.append(("traceparent", args.traceparent))
 
+    # Retried on the codes that mean "try again" — also DEADLINE_EXCEEDED, after which the trigger
+    # may have fired: with the same key, a retry joins the first call (carried on by the sidecar)
+    # or gets its answer, so the webhook fires at most once.
+    retryable = (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE,
+                 grpc.StatusCode.RESOURCE_EXHAUSTED)
     with grpc.insecure_channel(args.target) as channel:
         stub = webhook_pb2_grpc.WebhookServiceStub(channel)
-        try:
-            # Always set a deadline: it bounds the sidecar's whole call, retries included.
-            reply = stub.TriggerWebhook(request, timeout=args.timeout, metadata=metadata)
-        except grpc.RpcError as err:
-            print_error(err)
-            return 1
+        for attempt in range(1, max(1, args.attempts) + 1):
+            try:
+                # Always set a deadline: it bounds the sidecar's whole call, retries included.
+                reply = stub.TriggerWebhook(request, timeout=args.timeout, metadata=metadata)
+                break
+            except grpc.RpcError as err:
+                if err.code() not in retryable or attempt >= args.attempts:
+                    print_error(err)
+                    return 1
+                print(f"attempt {attempt}: {err.code().name}; retrying with the same key",
+                      file=sys.stderr)
+                time.sleep(0.2 * attempt)
     # reply.response is what the webhook's URL answered (a google.protobuf.Value).
     print(json_format.MessageToJson(reply, indent=2))
     return 0

@@ -7,7 +7,9 @@
 # and runs the example twice:
 #   1. a known webhook id: exit 0 and the receiver's echo of the body printed;
 #   2. an unknown webhook id: non-zero exit, NOT_FOUND and the ErrorInfo detail
-#      (reason GENAUTH_ERROR, metadata statusCode=404) printed.
+#      (reason GENAUTH_ERROR, metadata statusCode=404) printed;
+#   3. (Python, Node) GenAuth slower than the example's deadline: the example retries with the same
+#      idempotency key, gets the first call's answer, and the webhook fires once.
 # The last line is "N passed, M failed"; the exit status is 0 only when nothing failed.
 # EXAMPLES_SHOW_LOGS=1 also prints the receiver, emulator and sidecar logs after a failure.
 set -uo pipefail
@@ -132,6 +134,23 @@ expect "the ErrorInfo reason (reason: GENAUTH_ERROR)" contains trigger_not_found
 expect "the ErrorInfo metadata (statusCode=404)" contains trigger_not_found "metadata: statusCode=404"
 expect "the ErrorInfo metadata (requestId)" contains trigger_not_found "metadata: requestId="
 finish_case trigger_not_found
+
+# 3. The first attempt times out while GenAuth is slow (1 s); the retry sends the same key and
+#    joins the first call, which the sidecar carried on: one delivery, and the answer printed.
+if [ "$LANGUAGE" != go ]; then
+  curl -fsS --max-time 10 -X POST -H 'Content-Type: application/json' \
+    --data '{"path":"/api/v3/trigger-webhook","faults":[{"passThrough":true,"delayMs":1000}]}' \
+    "$EMULATOR_URL/_emulator/faults" >"$WORK/faults.out" 2>&1 ||
+    fail_setup "scripting the slow reply failed: $(cat "$WORK/faults.out")"
+  run_client retry_same_key --webhook-id wh-example --timeout 0.6 --attempts 3 \
+    --body '{"eventName":"example:retried","data":{"language":"'"$LANGUAGE"'"}}'
+  deliveries() { grep -c '"example:retried"' "$WORK/receiver.log"; }
+  expect "exit status 0 (got $STATUS)" test "$STATUS" -eq 0
+  expect "a retry after the timeout" contains retry_same_key "DEADLINE_EXCEEDED; retrying with the same key"
+  expect 'the answer ("eventName": "example:retried")' has_member retry_same_key eventName '"example:retried"'
+  expect "one delivery (got $(deliveries))" test "$(deliveries)" -eq 1
+  finish_case retry_same_key
+fi
 
 if [ "$FAILED" -ne 0 ] && [ -n "${EXAMPLES_SHOW_LOGS:-}" ]; then
   for f in "$WORK"/*.log; do echo "== $f"; cat "$f"; done
