@@ -16,6 +16,8 @@
 #   make fleet       50 sidecars started together against one emulator with 30 s tokens, light
 #                    traffic and random faults, ~3 min: token fetches per second over time,
 #                    fetches per lifetime, load amplification, RSS per sidecar (BENCHMARKS.md)
+#   make bench-metadata  what idempotency keys and trace context cost per call, and a soak
+#                    with unique keys (BENCHMARKS.md; about 10 min)
 #   make fuzz        libFuzzer targets (tests/fuzz) built with clang + ASan/UBSan in build-fuzz,
 #                    each run FUZZ_SECONDS (default 60) on a copy of its seed corpus; fails on any
 #                    finding and prints where the crash input is. make test replays the corpora.
@@ -34,7 +36,7 @@ DEPLOY_BINARIES := genauth-sidecar genauth-cli genauth-emulator webhook-receiver
 SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src tests -name '*.cc' -o -name '*.h')
 
 .PHONY: all deps configure build test demo docs lint format format-check tidy test-asan test-tsan \
-        clean image pod-test measure bench soak fleet fuzz
+        clean image pod-test measure bench bench-metadata soak fleet fuzz
 
 all: build
 
@@ -119,6 +121,13 @@ soak: configure
 fleet: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_BINARIES)
 	scripts/fleet.sh $(BUILD_DIR)
+
+# The cost of idempotency keys and trace context per call, interleaved with plain calls (and with
+# BENCH_BASELINE_SIDECAR, another sidecar binary), then a soak with unique keys
+# (scripts/bench-metadata.sh for the knobs; about 10 minutes).
+bench-metadata: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEPLOY_BINARIES) genauth-loadgen
+	scripts/bench-metadata.sh $(BUILD_DIR)
 
 # clang only (CMake refuses SIDECAR_FUZZ with gcc); builds just the fuzz binaries.
 fuzz: deps

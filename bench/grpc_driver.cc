@@ -1,6 +1,9 @@
 // Asynchronous unary calls on the generated stub (see grpc_driver.h).
 #include "grpc_driver.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <utility>
 
 #include "service/grpc_status.h"
@@ -24,14 +27,27 @@ struct TypedCall final : PendingCall {
   std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
 };
 
+// A valid W3C traceparent whose trace id is derived from the call's index (never all zero).
+std::string TraceParentFor(uint64_t index) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "00-%016llx%016llx-00f067aa0ba902b7-01",
+                static_cast<unsigned long long>(0x4bf92f3577b34da6ULL),
+                static_cast<unsigned long long>(index + 1));
+  return buffer;
+}
+
 // `prepare` is the stub's PrepareAsync<Method>. The request is serialized before this returns,
 // so one shared request message serves every call.
 template <class Response, class Request, class Prepare>
-void StartCall(const CallSpec& spec, const Request& request, std::chrono::milliseconds timeout,
-               grpc::CompletionQueue* queue, Prepare prepare) {
+void StartCall(const CallSpec& spec, const Request& request, const GrpcDriverOptions& options,
+               const std::string& run_id, grpc::CompletionQueue* queue, Prepare prepare) {
   auto* call = new TypedCall<Response>();
   call->spec = spec;
-  call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+  call->context.set_deadline(std::chrono::system_clock::now() + options.timeout);
+  if (options.idempotency_keys) {
+    call->context.AddMetadata("idempotency-key", run_id + "-" + std::to_string(spec.index));
+  }
+  if (options.traceparent) call->context.AddMetadata("traceparent", TraceParentFor(spec.index));
   call->reader = prepare(&call->context, request, queue);
   call->reader->StartCall();
   call->reader->Finish(&call->response, &call->status, call);
@@ -41,7 +57,11 @@ void StartCall(const CallSpec& spec, const Request& request, std::chrono::millis
 
 GrpcDriver::GrpcDriver(const GrpcDriverOptions& options, const Workload* workload,
                        CompletionSink* sink)
-    : options_(options), workload_(workload), sink_(sink) {
+    : options_(options),
+      workload_(workload),
+      sink_(sink),
+      run_id_("loadgen-" + std::to_string(getpid()) + "-" +
+              std::to_string(std::chrono::system_clock::now().time_since_epoch().count())) {
   for (int i = 0; i < std::max(1, options_.channels); ++i) {
     auto lane = std::make_unique<Lane>();
     grpc::ChannelArguments args;
@@ -73,21 +93,21 @@ void GrpcDriver::Start(const CallSpec& call) {
     case RpcKind::kTrigger: {
       v1::TriggerWebhookRequest scratch;  // serialised by StartCall, so it may die after it
       StartCall<v1::TriggerWebhookResponse>(
-          call, workload_->TriggerFor(call.index, &scratch), options_.timeout, &lane.queue,
+          call, workload_->TriggerFor(call.index, &scratch), options_, run_id_, &lane.queue,
           [stub](grpc::ClientContext* c, const v1::TriggerWebhookRequest& r,
                  grpc::CompletionQueue* q) { return stub->PrepareAsyncTriggerWebhook(c, r, q); });
       break;
     }
     case RpcKind::kGet:
       StartCall<v1::Webhook>(
-          call, workload_->get(), options_.timeout, &lane.queue,
+          call, workload_->get(), options_, run_id_, &lane.queue,
           [stub](grpc::ClientContext* c, const v1::GetWebhookRequest& r, grpc::CompletionQueue* q) {
             return stub->PrepareAsyncGetWebhook(c, r, q);
           });
       break;
     case RpcKind::kList:
       StartCall<v1::ListWebhooksResponse>(
-          call, workload_->list(), options_.timeout, &lane.queue,
+          call, workload_->list(), options_, run_id_, &lane.queue,
           [stub](grpc::ClientContext* c, const v1::ListWebhooksRequest& r,
                  grpc::CompletionQueue* q) { return stub->PrepareAsyncListWebhooks(c, r, q); });
       break;

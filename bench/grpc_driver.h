@@ -21,6 +21,11 @@ struct GrpcDriverOptions {
   std::string target;  // host:port or unix:/path
   int channels = 1;
   std::chrono::milliseconds timeout{5000};  // each call's deadline
+  // Metadata on every call: a unique `idempotency-key` ("<run id>-<index>"; the run id keeps
+  // two runs against one sidecar from replaying each other), and a W3C `traceparent` with a new
+  // trace id per call.
+  bool idempotency_keys = false;
+  bool traceparent = false;
 };
 
 class GrpcDriver final : public CallDriver {
@@ -48,6 +53,7 @@ class GrpcDriver final : public CallDriver {
   const Workload* const workload_;
   CompletionSink* const sink_;
   std::vector<std::unique_ptr<Lane>> lanes_;
+  std::string run_id_;  // prefix of the idempotency keys
   bool shut_down_ = false;
 };
 

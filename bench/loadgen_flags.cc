@@ -40,6 +40,10 @@ Workload:
   --seed N                   seed of the mix's per-request choice (1)
   --unique-payloads          mark each TriggerWebhook body with "soakSeq": <request index>
                              (make soak's duplicate check)
+  --idempotency-keys         sidecar mode: send a new idempotency-key with every call
+                             ("<run id>-<request index>"), as a caller using keys would
+  --traceparent              sidecar mode: send a W3C traceparent with every call (a new trace
+                             id per call), as an instrumented caller would
 
 Schedule (durations: 500ms, 30s, 2m, 1h; a bare number is seconds):
   --rate R                   requests per second (1000)
@@ -140,8 +144,17 @@ std::string ParseLoadgenFlags(const std::vector<std::string>& args, const char* 
   while (reader.Next()) {
     const std::string& name = reader.name();
     if (reader.HelpOrVersion(&flags->help, &flags->version)) return "";
-    if (name == "--unique-payloads" && !reader.has_inline_value()) {  // the one bare flag
+    // The bare flags.
+    if (name == "--unique-payloads" && !reader.has_inline_value()) {
       flags->workload.unique_payloads = true;
+      continue;
+    }
+    if (name == "--idempotency-keys" && !reader.has_inline_value()) {
+      flags->grpc.idempotency_keys = true;
+      continue;
+    }
+    if (name == "--traceparent" && !reader.has_inline_value()) {
+      flags->grpc.traceparent = true;
       continue;
     }
     if (!reader.Value()) break;

@@ -161,10 +161,9 @@ void UnaryCallHandler::FinishFirstCall(CallReactor* call, const absl::Status& st
                                        const google::protobuf::Message* response) {
   // Decided once: the caller is answered here unless it left and the call was carried on.
   const bool to_caller = call->ClaimAnswer();
-  if (!to_caller) {
-    std::lock_guard<std::mutex> lock(carried_on_mu_);
-    carried_on_.erase(call);
-  }
+  // Given back before the caller has its answer, or — carried on — once the key has it, so that
+  // a call no longer counted in flight has its answer kept and its line logged.
+  if (to_caller) ReleaseCharge(call);
   Record(call, status, report, to_caller ? Answered::kCaller : Answered::kKeyOnly);
   grpc::Status result = ToGrpcStatus(status);
   // The answer is kept (or forgotten) for the repeats, which the store may answer right here
@@ -180,7 +179,13 @@ void UnaryCallHandler::FinishFirstCall(CallReactor* call, const absl::Status& st
   const std::string& rpc = call->route->mapping.rpc;
   idempotency_.Finish(rpc, call->idempotency_key, AnswerForRepeats(answer, report, rpc),
                       report.may_have_acted);
-  if (to_caller) call->Finish(result);
+  if (to_caller) {
+    call->Finish(result);
+    return;
+  }
+  ReleaseCharge(call);
+  std::lock_guard<std::mutex> lock(carried_on_mu_);
+  carried_on_.erase(call);
 }
 
 bool UnaryCallHandler::TryCarryOn(CallReactor* call,

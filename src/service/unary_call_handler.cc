@@ -349,12 +349,12 @@ void UnaryCallHandler::Record(CallReactor* call, const absl::Status& status,
 void UnaryCallHandler::Finish(CallReactor* call, const absl::Status& status,
                               const upstream::CallReport& report,
                               const google::protobuf::Message* response) {
-  // Given back first: once the caller has its answer, a scrape must not count the call any more.
-  ReleaseCharge(call);
   if (call->key_claimed) {
     FinishFirstCall(call, status, report, response);
     return;
   }
+  // Given back first: once the caller has its answer, a scrape must not count the call any more.
+  ReleaseCharge(call);
   Record(call, status, report, Answered::kCaller);
   grpc::Status result = ToGrpcStatus(status);
   if (status.ok() && response != nullptr) {

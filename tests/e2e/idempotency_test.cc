@@ -240,6 +240,15 @@ uint64_t CallsInFlight(SidecarHarness& h) {
               : 0;
 }
 
+// Waits (bounded) until no call is in flight: a carried-on call stops counting just after the
+// repeats that joined it have their answer.
+uint64_t AwaitNoCallsInFlight(SidecarHarness& h) {
+  for (int i = 0; i < 300 && CallsInFlight(h) != 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return CallsInFlight(h);
+}
+
 // The case: the caller's deadline passes while GenAuth is slow, and the caller retries
 // with the same key. The first call is not aborted with its caller: the retry joins it and gets
 // GenAuth's real answer, and the webhook fires once.
@@ -257,8 +266,8 @@ TEST(IdempotencyE2eTest, AFirstCallWhoseCallerLeftIsCarriedOnForTheRetry) {
   EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_carried_on_total"), 1u);
   EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_upstream_calls_cancelled_total"), 0u);
   // One line for the caller that left, one for the call's end, one for the retry.
+  EXPECT_EQ(AwaitNoCallsInFlight(h), 0u);
   EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
-  EXPECT_EQ(CallsInFlight(h), 0u);
   // Later repeats are replays of the same answer.
   Result later = TriggerWithKey(h, "k");
   ASSERT_TRUE(later.status.ok());
@@ -276,10 +285,7 @@ TEST(IdempotencyE2eTest, ACarriedOnCallKeepsItsAnswerForALaterRepeat) {
   EXPECT_EQ(TriggerWithKey(h, "k", TriggerRequest(), milliseconds(100)).status.error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(CallsInFlight(h), 1u);  // carried on
-  for (int i = 0; i < 200 && CallsInFlight(h) != 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  ASSERT_EQ(CallsInFlight(h), 0u);
+  ASSERT_EQ(AwaitNoCallsInFlight(h), 0u);
   EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
   Result repeat = TriggerWithKey(h, "k");
   ASSERT_TRUE(repeat.status.ok()) << repeat.status.error_message();
@@ -289,9 +295,7 @@ TEST(IdempotencyE2eTest, ACarriedOnCallKeepsItsAnswerForALaterRepeat) {
   // Without a key, the caller leaving aborts the upstream call, as it always did.
   EXPECT_EQ(TriggerWithKey(h, "", TriggerRequest(), milliseconds(100)).status.error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
-  for (int i = 0; i < 200 && CallsInFlight(h) != 0; ++i) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+  EXPECT_EQ(AwaitNoCallsInFlight(h), 0u);
   EXPECT_EQ(IdempotencyLogLines(h, "carried-on"), 1);
   EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_carried_on_total"), 1u);
 }

@@ -7,12 +7,11 @@
 #include "config/config.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "spdlog/sinks/ostream_sink.h"
 
 namespace genauth::testing {
 
 SidecarHarness::SidecarHarness(HarnessOptions options)
-    : options_(std::move(options)), log_stream_(std::make_shared<std::ostringstream>()) {
+    : options_(std::move(options)), log_sink_(std::make_shared<CapturedLogSink>()) {
   options_.emulator.access_key_id = kKeyId;
   options_.emulator.access_key_secret = kKeySecret;
   emulator_ = std::make_unique<emulator::Emulator>(options_.emulator);
@@ -25,8 +24,7 @@ SidecarHarness::SidecarHarness(HarnessOptions options)
                          {"enabled", true},
                          {"secret", "webhook-secret"}});
 
-  auto sink_logger = std::make_shared<spdlog::logger>(
-      "harness", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_stream_));
+  auto sink_logger = std::make_shared<spdlog::logger>("harness", log_sink_);
   sink_logger->set_level(observability::ParseLogLevel(options_.log_level));
   logger_ = std::make_shared<observability::JsonLogger>(sink_logger, common::SystemClock::Get());
 
@@ -81,10 +79,7 @@ void SidecarHarness::Start() {
   stub_ = genauth::management::v1::WebhookService::NewStub(channel_);
 }
 
-std::string SidecarHarness::Logs() const {
-  logger_->sink().flush();
-  return log_stream_->str();
-}
+std::string SidecarHarness::Logs() const { return log_sink_->Text(); }
 
 std::vector<std::string> SidecarHarness::LogLines() const {
   std::vector<std::string> lines;

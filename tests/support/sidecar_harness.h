@@ -10,6 +10,7 @@
 #include "emulator/emulator.h"
 #include "genauth/management/v1/webhook.grpc.pb.h"
 #include "server/sidecar_server.h"
+#include "support/captured_log_sink.h"
 #include "support/webhook_receiver.h"
 
 namespace genauth::testing {
@@ -56,7 +57,7 @@ class SidecarHarness {
   HarnessOptions options_;
   WebhookReceiver receiver_;
   std::unique_ptr<emulator::Emulator> emulator_;
-  std::shared_ptr<std::ostringstream> log_stream_;
+  std::shared_ptr<CapturedLogSink> log_sink_;
   std::shared_ptr<observability::JsonLogger> logger_;
   common::SystemRandom random_;
   server::SidecarServerOptions sidecar_options_;
