@@ -120,14 +120,17 @@ int EventLoop::EpollTimeoutMs() const {
 }
 
 void EventLoop::RunPostedTasks() {
+  // The wake-up descriptor is drained *before* the batch is taken: a Post that comes after the
+  // swap below (and so is not in this batch) writes it again and wakes the next epoll_wait.
+  // Drained after the swap, it swallowed that write, and the loop slept with tasks queued.
+  uint64_t drained = 0;
+  [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof(drained));
   std::vector<Task> batch;
   {
     std::lock_guard<std::mutex> lock(tasks_mu_);
     batch.swap(tasks_);
     wake_pending_ = false;
   }
-  uint64_t drained = 0;
-  [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof(drained));
   for (Task& task : batch) task();
 }
 

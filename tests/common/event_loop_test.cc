@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -140,6 +141,33 @@ TEST(EventLoopTest, PostFromManyThreadsLosesNothing) {
   for (auto& poster : posters) poster.join();
   loop.Stop();
   EXPECT_EQ(ran.load(), 4000);
+}
+
+// Callers that post and then wait for their task, as calls do, against a loop with no timers: a
+// post that lands while the loop is taking its batch must still wake it. (It did not: the loop
+// drained its wake-up descriptor after taking the batch, swallowing that post's wake-up, and
+// slept in epoll_wait with no timeout while tasks queued up — a sidecar under load stopped
+// answering.)
+TEST(EventLoopTest, APostWhileTheLoopTakesItsBatchStillWakesIt) {
+  EventLoop loop(SystemClock::Get());
+  ASSERT_TRUE(loop.Start().ok());
+  std::atomic<bool> lost{false};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 3; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 20000 && !lost.load(); ++i) {
+        // Shared: a task that was lost runs at Stop, after its caller has moved on.
+        auto ran = std::make_shared<std::promise<void>>();
+        loop.Post([ran] { ran->set_value(); });
+        if (ran->get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+          lost.store(true);
+        }
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  loop.Stop();  // runs whatever was still queued, so that no promise is left behind
+  EXPECT_FALSE(lost.load()) << "a posted task waited 2 s with the loop idle";
 }
 
 }  // namespace
