@@ -109,8 +109,10 @@ for segment in $(seq 1 "$SOAK_SEGMENTS"); do
     --idempotency-keys --sample-pid "sidecar=$SIDECAR_PID" --label "soak-$segment" \
     --json-out "$RAW/soak-$segment.json" >/dev/null
   rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$SIDECAR_PID/status")
-  printf '{"segment": %d, "rss_kib": %d, "keys": %s, "bytes": %s, "evicted": %s, "loadavg": %s}\n' \
-    "$segment" "$rss_kib" "$(gauge genauth_sidecar_idempotency_keys)" \
+  curl -sf --max-time 5 "$SIDECAR_ADMIN_URL/metrics" >"$STACK_WORK/soak-$segment.metrics" || true
+  printf '{"segment": %d, "rss_kib": %d, "in_flight": %s, "keys": %s, "bytes": %s, "evicted": %s, "loadavg": %s}\n' \
+    "$segment" "$rss_kib" "$(gauge genauth_sidecar_calls_in_flight)" \
+    "$(gauge genauth_sidecar_idempotency_keys)" \
     "$(gauge genauth_sidecar_idempotency_bytes)" \
     "$(gauge 'genauth_sidecar_idempotency_evictions_total{why="capacity"}')" "$(loadavg)" \
     >"$RAW/soak-$segment.meta.json"

@@ -300,6 +300,22 @@ TEST(IdempotencyE2eTest, ACarriedOnCallKeepsItsAnswerForALaterRepeat) {
   EXPECT_EQ(h.sidecar().metrics().CounterValue("genauth_sidecar_idempotency_carried_on_total"), 1u);
 }
 
+// A carried-on call ends by its own bound (SIDECAR_DEFAULT_TIMEOUT from its start) when GenAuth
+// does not answer: it stops counting in flight, and its repeats learn that the outcome is unknown.
+TEST(IdempotencyE2eTest, ACarriedOnCallEndsAtItsOwnBound) {
+  SidecarHarness h;
+  h.sidecar_options().handler.default_timeout = milliseconds(400);
+  h.Start();
+  h.emulator().ScriptFaults(kTriggerPath, {SlowReply(milliseconds(3000))});
+  EXPECT_EQ(TriggerWithKey(h, "k", TriggerRequest(), milliseconds(100)).status.error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(AwaitNoCallsInFlight(h), 0u);
+  Result repeat = TriggerWithKey(h, "k");
+  EXPECT_EQ(repeat.status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Reason(repeat.status), "IDEMPOTENCY_OUTCOME_UNKNOWN");
+  EXPECT_EQ(UpstreamCalls(h), 1u);
+}
+
 // Shutting down does not wait for carried-on calls past the grace: they are cancelled, and the
 // sidecar stops.
 TEST(IdempotencyE2eTest, ShutdownCancelsCarriedOnCallsAfterTheGrace) {
