@@ -136,7 +136,8 @@ IdempotencyStore::Claim IdempotencyStore::Begin(const std::string& rpc, const st
 }
 
 void IdempotencyStore::Finish(const std::string& rpc, const std::string& key,
-                              std::shared_ptr<const IdempotentAnswer> answer, bool remember) {
+                              const std::shared_ptr<const IdempotentAnswer>& answer,
+                              bool remember) {
   std::vector<std::pair<uint64_t, Waiter>> waiters;
   {
     std::string store_key = StoreKey(rpc, key);

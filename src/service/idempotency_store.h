@@ -86,7 +86,7 @@ class IdempotencyStore {
   // The first call of `key` has ended with `answer`. Every joined waiter gets `answer`; when
   // `remember`, later repeats get it too, else the key is forgotten (the next repeat runs anew).
   void Finish(const std::string& rpc, const std::string& key,
-              std::shared_ptr<const IdempotentAnswer> answer, bool remember);
+              const std::shared_ptr<const IdempotentAnswer>& answer, bool remember);
 
   // A joined call gives up waiting. True when its waiter was removed (the caller must then answer
   // its call itself); false when Finish() has already taken it (it runs, or has run).

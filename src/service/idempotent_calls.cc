@@ -101,7 +101,7 @@ bool UnaryCallHandler::ClaimIdempotencyKey(CallReactor* call, grpc::CallbackServ
   const std::string& rpc = route.mapping.rpc;
   IdempotencyStore::Claim claim =
       idempotency_.Begin(rpc, call->idempotency_key, RequestFingerprint(upstream_call),
-                         [this, call](std::shared_ptr<const IdempotentAnswer> answer) {
+                         [this, call](const std::shared_ptr<const IdempotentAnswer>& answer) {
                            FinishWithAnswer(call, *answer, "joined");
                          });
   switch (claim.kind) {
