@@ -158,10 +158,13 @@ grpc::ServerUnaryReactor* UnaryCallHandler::Handle(grpc::CallbackServerContext* 
   {
     // W3C Trace Context: continued when the caller sent a valid traceparent, else started only
     // when configured. Read before anything can refuse the call, so every log line has it.
+    // tracestate only counts beside a traceparent: a call without one pays a single lookup.
     const auto& metadata = context->client_metadata();
-    call->trace = observability::TraceForCall(SingleMetadataValue(metadata, "traceparent"),
-                                              SingleMetadataValue(metadata, "tracestate"),
-                                              options_.start_traces, *random_);
+    const std::optional<std::string_view> traceparent =
+        SingleMetadataValue(metadata, "traceparent");
+    call->trace = observability::TraceForCall(
+        traceparent, traceparent ? SingleMetadataValue(metadata, "tracestate") : std::nullopt,
+        options_.start_traces, *random_);
   }
   upstream::CallReport report;
   if (call->route == nullptr) {
